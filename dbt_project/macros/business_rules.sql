@@ -1,0 +1,27 @@
+{#- Business rules shared by several models: one macro each, so every model applies the same rule. -#}
+
+{#- The order of an item's events (raw contract): occurred_at, ties broken by recorded_at then event_id. -#}
+{% macro event_order() -%}
+    occurred_at, recorded_at nulls first, event_id
+{%- endmacro %}
+
+
+{#- Normalising a price per billing interval to a month (metrics spec §1): the factor as an exact
+    fraction numerator / denominator, so that the division happens once, in exact_divide. -#}
+{% macro month_factor_numerator(billing_interval) -%}
+    case {{ billing_interval }} when 'week' then 52 when 'day' then 365 else 1 end
+{%- endmacro %}
+{% macro month_factor_denominator(billing_interval, billing_interval_count) -%}
+    (case {{ billing_interval }} when 'month' then 1 else 12 end) * {{ billing_interval_count }}
+{%- endmacro %}
+
+
+{#- Size segment by employee_count (metrics spec §6). -#}
+{% macro size_segment(employee_count) -%}
+    case
+        when {{ employee_count }} is null then 'unknown'
+        when {{ employee_count }} < 100 then 'smb'
+        when {{ employee_count }} < 1000 then 'mid_market'
+        else 'enterprise'
+    end
+{%- endmacro %}

@@ -1,0 +1,78 @@
+{#- Date arithmetic used by the models. Each construct that differs between engines lives here,
+    behind adapter.dispatch, so that models stay plain SQL. -#}
+
+{% macro month_start(expression) -%}
+    {{ return(adapter.dispatch('month_start', 'saas_warehouse')(expression)) }}
+{%- endmacro %}
+{% macro default__month_start(expression) -%}
+    cast(date_trunc('month', {{ expression }}) as date)
+{%- endmacro %}
+
+
+{% macro add_months(date_expression, months) -%}
+    {{ return(adapter.dispatch('add_months', 'saas_warehouse')(date_expression, months)) }}
+{%- endmacro %}
+{% macro default__add_months(date_expression, months) -%}
+    cast({{ date_expression }} + ({{ months }}) * interval '1 month' as date)
+{%- endmacro %}
+{% macro duckdb__add_months(date_expression, months) -%}
+    cast({{ date_expression }} + to_months(cast({{ months }} as integer)) as date)
+{%- endmacro %}
+
+
+{#- Whole months from one month start to another (both first days of a month). -#}
+{% macro months_between(start_month, end_month) -%}
+    {{ return(adapter.dispatch('months_between', 'saas_warehouse')(start_month, end_month)) }}
+{%- endmacro %}
+{% macro default__months_between(start_month, end_month) -%}
+    ((extract(year from {{ end_month }}) - extract(year from {{ start_month }})) * 12
+        + extract(month from {{ end_month }}) - extract(month from {{ start_month }}))
+{%- endmacro %}
+{% macro duckdb__months_between(start_month, end_month) -%}
+    date_diff('month', {{ start_month }}, {{ end_month }})
+{%- endmacro %}
+
+
+{% macro days_between(start_date, end_date) -%}
+    {{ return(adapter.dispatch('days_between', 'saas_warehouse')(start_date, end_date)) }}
+{%- endmacro %}
+{% macro default__days_between(start_date, end_date) -%}
+    ({{ end_date }} - {{ start_date }})
+{%- endmacro %}
+{% macro duckdb__days_between(start_date, end_date) -%}
+    date_diff('day', {{ start_date }}, {{ end_date }})
+{%- endmacro %}
+
+
+{#- One row per month start from start_month to end_month inclusive, in a column named `month`. -#}
+{% macro month_series(start_month, end_month) -%}
+    {{ return(adapter.dispatch('month_series', 'saas_warehouse')(start_month, end_month)) }}
+{%- endmacro %}
+{% macro default__month_series(start_month, end_month) -%}
+    select cast(generated_month as date) as month
+    from generate_series({{ start_month }}, {{ end_month }}, interval '1 month') as series (generated_month)
+{%- endmacro %}
+{% macro duckdb__month_series(start_month, end_month) -%}
+    select cast(generated_month as date) as month
+    from generate_series(
+        cast({{ start_month }} as timestamp), cast({{ end_month }} as timestamp), interval 1 month
+    ) as series (generated_month)
+{%- endmacro %}
+
+
+{#- The as-of date that closes every month range: var as_of (SAAS_AS_OF) or today's UTC date. -#}
+{% macro as_of_date() -%}
+    {%- set as_of = var('as_of', '') | string | trim -%}
+    {%- if as_of == '' -%}
+        cast({{ current_timestamp_utc() }} as date)
+    {%- else -%}
+        cast('{{ as_of }}' as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro current_timestamp_utc() -%}
+    {{ return(adapter.dispatch('current_timestamp_utc', 'saas_warehouse')()) }}
+{%- endmacro %}
+{% macro default__current_timestamp_utc() -%}
+    cast(current_timestamp at time zone 'UTC' as timestamp)
+{%- endmacro %}

@@ -1,0 +1,36 @@
+{#- Money stays decimal in SQL. Most engines turn decimal division into a float (DuckDB does), so every
+    division of money goes through exact_divide(numerator, denominator): an exact integer division,
+    rounded half away from zero to 6 decimal places (a millionth of a currency unit; figures are shown to 2). Sums of these values
+    are exact, which is what makes the MRR bridge hold to the cent. -#}
+
+{% macro money_type() -%}
+    decimal(38, 6)
+{%- endmacro %}
+
+{% macro rate_type() -%}
+    decimal(18, 10)
+{%- endmacro %}
+
+{% macro exact_divide(numerator, denominator) -%}
+    {{ return(adapter.dispatch('exact_divide', 'saas_warehouse')(numerator, denominator)) }}
+{%- endmacro %}
+{% macro default__exact_divide(numerator, denominator) -%}
+    cast(round(cast({{ numerator }} as numeric) / cast({{ denominator }} as numeric), 6) as {{ money_type() }})
+{%- endmacro %}
+{% macro duckdb__exact_divide(numerator, denominator) -%}
+    {#- Both sides as integers of millionths; the quotient in millionths, rounded half away from zero. -#}
+    (cast(
+        sign({{ numerator }}) * sign({{ denominator }})
+        * (
+            (cast(abs(cast({{ numerator }} as decimal(38, 6))) * 1000000 as hugeint) * 1000000 * 2
+                + cast(abs(cast({{ denominator }} as decimal(38, 6))) * 1000000 as hugeint))
+            // (2 * cast(abs(cast({{ denominator }} as decimal(38, 6))) * 1000000 as hugeint))
+        )
+        as decimal(38, 0)
+    ) * cast(0.000001 as decimal(7, 6)))
+{%- endmacro %}
+
+{#- Round money to the stored scale (after a multiplication by a rate). -#}
+{% macro round_money(expression) -%}
+    cast(round({{ expression }}, 6) as {{ money_type() }})
+{%- endmacro %}

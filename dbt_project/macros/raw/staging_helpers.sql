@@ -1,0 +1,66 @@
+{#- Helpers shared by the staging models (one per raw table). -#}
+
+{#- The contract's column names of one raw table, from _sources.yml. -#}
+{% macro raw_column_names(table_name) -%}
+    {%- if not execute -%}
+        {{ return(['placeholder']) }}
+    {%- endif -%}
+    {%- set names = [] -%}
+    {%- for column in raw_table_definition(table_name).columns.values() -%}
+        {%- do names.append(column.name) -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{%- endmacro %}
+
+
+{#- Exact copies of a raw row (a redelivery) are collapsed into one row that counts its copies. -#}
+{% macro collapse_exact_duplicates(table_name) -%}
+    {%- set columns = raw_column_names(table_name) -%}
+    select
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        count(*) as source_row_count,
+        {{ content_hash(columns) }} as row_hash
+    from {{ read_raw(table_name) }} as source_rows
+    group by
+        {%- for column in columns %}
+        {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+{%- endmacro %}
+
+
+{#- A readable excerpt of a raw value for a rejection reason (quoted, at most 60 characters). -#}
+{% macro quoted_excerpt(raw_expression) -%}
+    '''' || left({{ raw_expression }}, 60) || case when length({{ raw_expression }}) > 60 then '...' else '' end || ''''
+{%- endmacro %}
+
+
+{#- Reason text when a required raw value is missing or does not parse as the wanted type. -#}
+{% macro required_value_reason(raw_expression, parsed_expression, column_label, type_label) -%}
+    when nullif(trim({{ raw_expression }}), '') is null then 'missing {{ column_label }}'
+    when {{ parsed_expression }} is null
+        then '{{ column_label }} ' || {{ quoted_excerpt(raw_expression) }} || ' is not a valid {{ type_label }}'
+{%- endmacro %}
+
+
+{#- Reason text when an optional raw value is present but does not parse. -#}
+{% macro optional_value_reason(raw_expression, parsed_expression, column_label, type_label) -%}
+    when {{ is_unparseable(raw_expression, parsed_expression) }}
+        then '{{ column_label }} ' || {{ quoted_excerpt(raw_expression) }} || ' is not a valid {{ type_label }}'
+{%- endmacro %}
+
+
+{#- Rank the rows sharing a key: valid rows first, then by the given preference, then by content
+    (so the choice never depends on file order). Rank 1 is kept; the others are rejected. -#}
+{% macro key_rank(key_columns, preference='') -%}
+    row_number() over (
+        partition by {{ key_columns }}
+        order by
+            case when rejection_reason is null then 0 else 1 end,
+            {%- if preference %}
+            {{ preference }},
+            {%- endif %}
+            row_hash
+    )
+{%- endmacro %}

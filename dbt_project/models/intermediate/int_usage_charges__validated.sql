@@ -1,0 +1,69 @@
+-- Usage charges that passed staging, checked against customers, plans and exchange rates, converted to
+-- the reporting currency at the rate of period_start (latest rate_date on or before it).
+-- rejection_reason is set on charges for an unknown customer or plan, or in a currency with no rate.
+with staged_charges as (
+    select * from {{ ref('stg_billing__usage_charges') }}
+    where rejection_reason is null
+),
+
+known_customers as (
+    select customer_id from {{ ref('stg_billing__customers') }}
+    where rejection_reason is null
+),
+
+plans as (
+    select
+        plans.plan_id,
+        plans.product_id
+    from {{ ref('stg_billing__plans') }} as plans
+    inner join {{ ref('stg_billing__products') }} as products
+        on plans.product_id = products.product_id
+        and products.rejection_reason is null
+    where plans.rejection_reason is null
+),
+
+fx_rate_ranges as (
+    select * from {{ ref('int_fx_rate_ranges') }}
+),
+
+checked as (
+    select
+        staged_charges.charge_id,
+        staged_charges.customer_id,
+        staged_charges.item_id,
+        staged_charges.plan_id,
+        plans.product_id,
+        staged_charges.period_start,
+        staged_charges.period_end,
+        staged_charges.usage_quantity,
+        staged_charges.amount,
+        staged_charges.currency,
+        fx_rate_ranges.rate_to_reporting as fx_rate,
+        case
+            when known_customers.customer_id is null
+                then 'unknown customer_id ' || {{ quoted_excerpt('staged_charges.customer_id') }}
+            when plans.plan_id is null
+                then 'unknown plan_id ' || {{ quoted_excerpt('staged_charges.plan_id') }}
+            when fx_rate_ranges.rate_to_reporting is null
+                then 'no exchange rate for ' || {{ quoted_excerpt('staged_charges.currency') }}
+                    || ' on or before ' || cast(staged_charges.period_start as varchar)
+        end as rejection_reason
+    from staged_charges
+    left join known_customers
+        on staged_charges.customer_id = known_customers.customer_id
+    left join plans
+        on staged_charges.plan_id = plans.plan_id
+    left join fx_rate_ranges
+        on staged_charges.currency = fx_rate_ranges.currency
+        and staged_charges.period_start >= fx_rate_ranges.valid_from_date
+        and (staged_charges.period_start < fx_rate_ranges.valid_until_date or fx_rate_ranges.valid_until_date is null)
+),
+
+final as (
+    select
+        *,
+        {{ round_money('amount * fx_rate') }} as amount_reporting
+    from checked
+)
+
+select * from final

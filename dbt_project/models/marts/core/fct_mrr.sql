@@ -1,0 +1,49 @@
+-- Customer MRR at each month-end, one row per customer and month from the customer's first active
+-- month through the as-of month (months after churn included, with mrr 0). The level of a month is
+-- the one set by the customer's latest change on or before it.
+with customer_changes as (
+    select * from {{ ref('int_customer_mrr_changes') }}
+),
+
+months as (
+    select * from {{ ref('int_months') }}
+),
+
+first_active as (
+    select
+        customer_id,
+        min(month) as first_active_month
+    from customer_changes
+    where mrr_end > 0
+    group by customer_id
+),
+
+level_ranges as (
+    select
+        customer_changes.customer_id,
+        customer_changes.month as valid_from_month,
+        lead(customer_changes.month) over (
+            partition by customer_changes.customer_id
+            order by customer_changes.month
+        ) as valid_until_month,
+        customer_changes.mrr_end as mrr
+    from customer_changes
+    inner join first_active
+        on customer_changes.customer_id = first_active.customer_id
+        and customer_changes.month >= first_active.first_active_month
+),
+
+final as (
+    select
+        months.month,
+        level_ranges.customer_id,
+        level_ranges.mrr,
+        level_ranges.mrr * 12 as arr,
+        level_ranges.mrr > 0 as is_active
+    from level_ranges
+    inner join months
+        on months.month >= level_ranges.valid_from_month
+        and (months.month < level_ranges.valid_until_month or level_ranges.valid_until_month is null)
+)
+
+select * from final

@@ -1,0 +1,60 @@
+-- One row per distinct raw one-time charge, typed, with rejection_reason set when it cannot be used.
+with collapsed as (
+    {{ collapse_exact_duplicates('one_time_charges') }}
+),
+
+typed as (
+    select
+        nullif(trim(charge_id), '') as charge_id,
+        nullif(trim(customer_id), '') as customer_id,
+        {{ parse_timestamp_utc('charged_at') }} as charged_at,
+        {{ try_parse('amount', 'decimal(18, 6)') }} as amount,
+        upper(nullif(trim(currency), '')) as currency,
+        lower(nullif(trim(category), '')) as category,
+        charged_at as charged_at_raw,
+        amount as amount_raw,
+        source_row_count,
+        row_hash
+    from collapsed
+),
+
+flagged as (
+    select
+        *,
+        case
+            when charge_id is null then 'missing charge_id'
+            when customer_id is null then 'missing customer_id'
+            {{ required_value_reason('charged_at_raw', 'charged_at', 'charged_at', 'ISO 8601 timestamp') }}
+            {{ required_value_reason('amount_raw', 'amount', 'amount', 'number') }}
+            when amount < 0 then 'negative amount ' || cast(amount as varchar)
+            when currency is null then 'missing currency'
+        end as rejection_reason
+    from typed
+),
+
+ranked as (
+    select
+        *,
+        {{ key_rank('charge_id') }} as charge_id_rank
+    from flagged
+),
+
+final as (
+    select
+        charge_id,
+        customer_id,
+        charged_at,
+        amount,
+        currency,
+        category,
+        source_row_count,
+        row_hash,
+        case
+            when rejection_reason is null and charge_id_rank > 1
+                then 'duplicate charge_id with different content (kept one by content order)'
+            else rejection_reason
+        end as rejection_reason
+    from ranked
+)
+
+select * from final

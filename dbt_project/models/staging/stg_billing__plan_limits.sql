@@ -1,0 +1,56 @@
+-- One row per distinct raw plan limit row (plan x metric), typed, with rejection_reason set when unusable.
+with collapsed as (
+    {{ collapse_exact_duplicates('plan_limits') }}
+),
+
+typed as (
+    select
+        nullif(trim(plan_id), '') as plan_id,
+        lower(nullif(trim(metric), '')) as metric,
+        {{ try_parse('limit_value', 'decimal(24, 6)') }} as limit_value,
+        coalesce({{ parse_boolean('per_unit_limit') }}, false) as per_unit_limit,
+        limit_value as limit_value_raw,
+        per_unit_limit as per_unit_limit_raw,
+        {{ parse_boolean('per_unit_limit') }} as per_unit_limit_parsed,
+        source_row_count,
+        row_hash
+    from collapsed
+),
+
+flagged as (
+    select
+        *,
+        case
+            when plan_id is null then 'missing plan_id'
+            when metric is null then 'missing metric'
+            {{ required_value_reason('limit_value_raw', 'limit_value', 'limit_value', 'number') }}
+            {{ optional_value_reason('per_unit_limit_raw', 'per_unit_limit_parsed', 'per_unit_limit', 'boolean') }}
+            when limit_value < 0 then 'negative limit_value ' || cast(limit_value as varchar)
+        end as rejection_reason
+    from typed
+),
+
+ranked as (
+    select
+        *,
+        {{ key_rank('plan_id, metric') }} as plan_metric_rank
+    from flagged
+),
+
+final as (
+    select
+        plan_id,
+        metric,
+        limit_value,
+        per_unit_limit,
+        source_row_count,
+        row_hash,
+        case
+            when rejection_reason is null and plan_metric_rank > 1
+                then 'duplicate plan_id and metric with different content (kept one by content order)'
+            else rejection_reason
+        end as rejection_reason
+    from ranked
+)
+
+select * from final

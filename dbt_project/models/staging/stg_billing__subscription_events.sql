@@ -1,0 +1,94 @@
+-- One row per distinct raw event row, typed, with rejection_reason set when the row cannot be used.
+-- Exact redeliveries are collapsed (source_row_count counts them); an event_id seen with different
+-- content keeps the valid version recorded last (then the smallest row hash) and rejects the others.
+with collapsed as (
+    {{ collapse_exact_duplicates('subscription_events') }}
+),
+
+typed as (
+    select
+        nullif(trim(event_id), '') as event_id,
+        {{ parse_timestamp_utc('occurred_at') }} as occurred_at,
+        {{ parse_timestamp_utc('recorded_at') }} as recorded_at,
+        nullif(trim(customer_id), '') as customer_id,
+        nullif(trim(subscription_id), '') as subscription_id,
+        nullif(trim(item_id), '') as item_id,
+        lower(trim(event_type)) as event_type,
+        nullif(trim(plan_id), '') as plan_id,
+        {{ try_parse('quantity', 'decimal(18, 6)') }} as quantity,
+        {{ try_parse('unit_price', 'decimal(18, 6)') }} as unit_price,
+        upper(nullif(trim(currency), '')) as currency,
+        {{ try_parse('discount_percent', 'decimal(9, 6)') }} as discount_percent,
+        {{ parse_boolean('is_trial') }} as is_trial,
+        event_type as event_type_raw,
+        occurred_at as occurred_at_raw,
+        recorded_at as recorded_at_raw,
+        quantity as quantity_raw,
+        unit_price as unit_price_raw,
+        discount_percent as discount_percent_raw,
+        is_trial as is_trial_raw,
+        source_row_count,
+        row_hash
+    from collapsed
+),
+
+flagged as (
+    select
+        *,
+        case
+            when event_id is null then 'missing event_id'
+            when customer_id is null then 'missing customer_id'
+            when subscription_id is null then 'missing subscription_id'
+            when item_id is null then 'missing item_id'
+            {{ required_value_reason('occurred_at_raw', 'occurred_at', 'occurred_at', 'ISO 8601 timestamp') }}
+            {{ optional_value_reason('recorded_at_raw', 'recorded_at', 'recorded_at', 'ISO 8601 timestamp') }}
+            when event_type is null then 'missing event_type'
+            when event_type not in ('item_started', 'item_changed', 'item_paused', 'item_resumed', 'item_ended')
+                then 'unknown event_type ' || {{ quoted_excerpt('event_type_raw') }}
+            when plan_id is null and event_type in ('item_started', 'item_changed')
+                then 'missing plan_id on ' || event_type
+            {{ optional_value_reason('quantity_raw', 'quantity', 'quantity', 'number') }}
+            {{ optional_value_reason('unit_price_raw', 'unit_price', 'unit_price', 'number') }}
+            {{ optional_value_reason('discount_percent_raw', 'discount_percent', 'discount_percent', 'number') }}
+            {{ optional_value_reason('is_trial_raw', 'is_trial', 'is_trial', 'boolean') }}
+            when quantity < 0 then 'negative quantity ' || cast(quantity as varchar)
+            when unit_price < 0 then 'negative unit_price ' || cast(unit_price as varchar)
+            when discount_percent < 0 or discount_percent > 100
+                then 'discount_percent ' || cast(discount_percent as varchar) || ' is outside 0-100'
+        end as rejection_reason
+    from typed
+),
+
+ranked as (
+    select
+        *,
+        {{ key_rank('event_id', 'recorded_at desc nulls last') }} as event_id_rank
+    from flagged
+),
+
+final as (
+    select
+        event_id,
+        occurred_at,
+        recorded_at,
+        customer_id,
+        subscription_id,
+        item_id,
+        event_type,
+        plan_id,
+        quantity,
+        unit_price,
+        currency,
+        discount_percent,
+        is_trial,
+        source_row_count,
+        row_hash,
+        case
+            when rejection_reason is null and event_id_rank > 1
+                then 'duplicate event_id with different content (kept the valid version recorded last)'
+            else rejection_reason
+        end as rejection_reason
+    from ranked
+)
+
+select * from final

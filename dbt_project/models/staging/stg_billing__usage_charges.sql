@@ -1,0 +1,75 @@
+-- One row per distinct raw usage charge, typed, with rejection_reason set when it cannot be used.
+with collapsed as (
+    {{ collapse_exact_duplicates('usage_charges') }}
+),
+
+typed as (
+    select
+        nullif(trim(charge_id), '') as charge_id,
+        nullif(trim(customer_id), '') as customer_id,
+        nullif(trim(item_id), '') as item_id,
+        nullif(trim(plan_id), '') as plan_id,
+        {{ parse_date('period_start') }} as period_start,
+        {{ parse_date('period_end') }} as period_end,
+        {{ try_parse('usage_quantity', 'decimal(24, 6)') }} as usage_quantity,
+        {{ try_parse('amount', 'decimal(18, 6)') }} as amount,
+        upper(nullif(trim(currency), '')) as currency,
+        period_start as period_start_raw,
+        period_end as period_end_raw,
+        usage_quantity as usage_quantity_raw,
+        amount as amount_raw,
+        source_row_count,
+        row_hash
+    from collapsed
+),
+
+flagged as (
+    select
+        *,
+        case
+            when charge_id is null then 'missing charge_id'
+            when customer_id is null then 'missing customer_id'
+            when plan_id is null then 'missing plan_id'
+            {{ required_value_reason('period_start_raw', 'period_start', 'period_start', 'date') }}
+            {{ required_value_reason('period_end_raw', 'period_end', 'period_end', 'date') }}
+            when period_end < period_start
+                then 'period_end ' || cast(period_end as varchar) || ' is before period_start '
+                    || cast(period_start as varchar)
+            {{ required_value_reason('amount_raw', 'amount', 'amount', 'number') }}
+            {{ optional_value_reason('usage_quantity_raw', 'usage_quantity', 'usage_quantity', 'number') }}
+            when amount < 0 then 'negative amount ' || cast(amount as varchar)
+            when usage_quantity < 0 then 'negative usage_quantity ' || cast(usage_quantity as varchar)
+            when currency is null then 'missing currency'
+        end as rejection_reason
+    from typed
+),
+
+ranked as (
+    select
+        *,
+        {{ key_rank('charge_id') }} as charge_id_rank
+    from flagged
+),
+
+final as (
+    select
+        charge_id,
+        customer_id,
+        item_id,
+        plan_id,
+        period_start,
+        period_end,
+        usage_quantity,
+        amount,
+        currency,
+        source_row_count,
+        row_hash,
+        case
+            when rejection_reason is null and charge_id_rank > 1
+                then 'duplicate charge_id with different content (kept one by content order)'
+            else rejection_reason
+        end as rejection_reason
+    from ranked
+)
+
+select * from final

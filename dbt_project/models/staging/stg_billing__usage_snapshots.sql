@@ -1,0 +1,58 @@
+-- One row per distinct raw usage snapshot (customer x product x date x metric), typed and flagged.
+with collapsed as (
+    {{ collapse_exact_duplicates('usage_snapshots') }}
+),
+
+typed as (
+    select
+        nullif(trim(customer_id), '') as customer_id,
+        nullif(trim(product_id), '') as product_id,
+        {{ parse_date('snapshot_date') }} as snapshot_date,
+        lower(nullif(trim(metric), '')) as metric,
+        {{ try_parse('value', 'decimal(24, 6)') }} as metric_value,
+        snapshot_date as snapshot_date_raw,
+        value as value_raw,
+        source_row_count,
+        row_hash
+    from collapsed
+),
+
+flagged as (
+    select
+        *,
+        case
+            when customer_id is null then 'missing customer_id'
+            when product_id is null then 'missing product_id'
+            {{ required_value_reason('snapshot_date_raw', 'snapshot_date', 'snapshot_date', 'date') }}
+            when metric is null then 'missing metric'
+            {{ required_value_reason('value_raw', 'metric_value', 'value', 'number') }}
+            when metric_value < 0 then 'negative value ' || cast(metric_value as varchar)
+        end as rejection_reason
+    from typed
+),
+
+ranked as (
+    select
+        *,
+        {{ key_rank('customer_id, product_id, snapshot_date, metric') }} as snapshot_rank
+    from flagged
+),
+
+final as (
+    select
+        customer_id,
+        product_id,
+        snapshot_date,
+        metric,
+        metric_value,
+        source_row_count,
+        row_hash,
+        case
+            when rejection_reason is null and snapshot_rank > 1
+                then 'duplicate snapshot (customer, product, date, metric) with a different value (kept one by content order)'
+            else rejection_reason
+        end as rejection_reason
+    from ranked
+)
+
+select * from final
