@@ -1,8 +1,9 @@
 -- One row per item state: the full state an event sets (plan, quantity, price, currency, discount,
 -- trial, status), valid from the event's occurred_at until the item's next event (valid_to, null while
--- it is the latest). A cell an event leaves blank keeps the previous value; item_started fills the
--- contract's defaults (quantity 1, the plan's list price and currency, no discount, not a trial); a
--- plan change without a price takes the new plan's list price and currency.
+-- it is the latest). A cell an event leaves blank keeps the previous value (raw contract), also across
+-- a plan change; item_started fills the contract's defaults (quantity 1, the plan's list price and
+-- currency, no discount, not a trial). A price that was never set (a usage plan's empty list price)
+-- falls back to the current plan's list price. A pause lasts until item_resumed.
 with usable_events as (
     select * from {{ ref('int_subscription_events__validated') }}
     where rejection_reason is null
@@ -13,55 +14,39 @@ plans as (
     where rejection_reason is null
 ),
 
-with_lifecycle_run as (
-    -- an item_started begins a new run of the item: nothing is carried over from before it
-    select
-        *,
-        sum(case when event_type = 'item_started' then 1 else 0 end) over (
-            partition by item_id
-            order by {{ event_order() }}
-            rows between unbounded preceding and current row
-        ) as lifecycle_run
-    from usable_events
-),
-
 with_plan as (
     select
-        *,
-        {{ fill_forward('plan_id', 'item_id, lifecycle_run', event_order()) }} as state_plan_id
-    from with_lifecycle_run
-),
-
-with_plan_change as (
-    select
-        with_plan.*,
-        event_type = 'item_started'
-            or state_plan_id <> lag(state_plan_id) over (
-                partition by item_id, lifecycle_run
-                order by {{ event_order() }}
-            ) as sets_new_plan,
-        plans.list_price as plan_list_price,
-        plans.currency as plan_currency
-    from with_plan
-    inner join plans
-        on with_plan.state_plan_id = plans.plan_id
+        usable_events.*,
+        {{ fill_forward('plan_id', 'item_id', event_order()) }} as state_plan_id
+    from usable_events
 ),
 
 state_inputs as (
     select
-        *,
-        coalesce(quantity, case when event_type = 'item_started' then 1 end) as quantity_input,
-        coalesce(unit_price, case when sets_new_plan then plan_list_price end) as unit_price_input,
-        coalesce(currency, case when sets_new_plan then plan_currency end) as currency_input,
-        coalesce(discount_percent, case when event_type = 'item_started' then 0 end) as discount_input,
-        coalesce(is_trial, case when event_type = 'item_started' then false end) as is_trial_input,
-        case event_type
+        with_plan.*,
+        plans.list_price as plan_list_price,
+        coalesce(with_plan.quantity, case when with_plan.event_type = 'item_started' then 1 end) as quantity_input,
+        coalesce(
+            with_plan.unit_price, case when with_plan.event_type = 'item_started' then plans.list_price end
+        ) as unit_price_input,
+        coalesce(
+            with_plan.currency, case when with_plan.event_type = 'item_started' then plans.currency end
+        ) as currency_input,
+        coalesce(
+            with_plan.discount_percent, case when with_plan.event_type = 'item_started' then 0 end
+        ) as discount_input,
+        coalesce(
+            with_plan.is_trial, case when with_plan.event_type = 'item_started' then false end
+        ) as is_trial_input,
+        case with_plan.event_type
             when 'item_started' then 'active'
             when 'item_paused' then 'paused'
             when 'item_resumed' then 'active'
             when 'item_ended' then 'ended'
         end as status_input
-    from with_plan_change
+    from with_plan
+    inner join plans
+        on with_plan.state_plan_id = plans.plan_id
 ),
 
 filled as (
@@ -73,15 +58,17 @@ filled as (
         occurred_at as valid_from,
         lead(occurred_at) over (partition by item_id order by {{ event_order() }}) as valid_to,
         state_plan_id as plan_id,
-        cast({{ fill_forward('quantity_input', 'item_id, lifecycle_run', event_order()) }} as decimal(18, 6))
+        cast({{ fill_forward('quantity_input', 'item_id', event_order()) }} as decimal(18, 6))
             as quantity,
-        cast({{ fill_forward('unit_price_input', 'item_id, lifecycle_run', event_order()) }} as decimal(18, 6))
-            as unit_price,
-        {{ fill_forward('currency_input', 'item_id, lifecycle_run', event_order()) }} as currency,
-        cast({{ fill_forward('discount_input', 'item_id, lifecycle_run', event_order()) }} as decimal(9, 6))
+        cast(
+            coalesce({{ fill_forward('unit_price_input', 'item_id', event_order()) }}, plan_list_price)
+            as decimal(18, 6)
+        ) as unit_price,
+        {{ fill_forward('currency_input', 'item_id', event_order()) }} as currency,
+        cast({{ fill_forward('discount_input', 'item_id', event_order()) }} as decimal(9, 6))
             as discount_percent,
-        {{ fill_forward('is_trial_input', 'item_id, lifecycle_run', event_order()) }} as is_trial,
-        {{ fill_forward('status_input', 'item_id, lifecycle_run', event_order()) }} as status
+        {{ fill_forward('is_trial_input', 'item_id', event_order()) }} as is_trial,
+        {{ fill_forward('status_input', 'item_id', event_order()) }} as status
     from state_inputs
 ),
 

@@ -1,7 +1,9 @@
 -- Subscription events that passed staging, checked against the other tables and against the item's
--- own history. rejection_reason is set on events that reference an unknown customer or plan, that
--- change an item with no earlier item_started, or that come after the item ended (an item_started
--- after an end restarts the item). Events of an item are ordered by occurred_at, recorded_at, event_id.
+-- own history. rejection_reason is set on events that reference an unknown customer or plan, whose
+-- currency has no exchange rate on or before the event's UTC date, that change an item with no earlier
+-- item_started, that start an item already started, that come after the item ended (a returning
+-- customer starts a new item), or whose customer differs from the one that started the item.
+-- Events of an item are ordered by occurred_at, recorded_at, event_id.
 with staged_events as (
     select * from {{ ref('stg_billing__subscription_events') }}
     where rejection_reason is null
@@ -13,7 +15,9 @@ known_customers as (
 ),
 
 known_plans as (
-    select plans.plan_id
+    select
+        plans.plan_id,
+        plans.currency as plan_currency
     from {{ ref('stg_billing__plans') }} as plans
     inner join {{ ref('stg_billing__products') }} as products
         on plans.product_id = products.product_id
@@ -21,15 +25,21 @@ known_plans as (
     where plans.rejection_reason is null
 ),
 
-referenced as (
+fx_rate_ranges as (
+    select * from {{ ref('int_fx_rate_ranges') }}
+),
+
+with_currency as (
+    -- the currency the event sets: its own, or on item_started the plan's (later events keep the
+    -- previous currency, which was checked on the event that set it)
     select
         staged_events.*,
-        case
-            when known_customers.customer_id is null
-                then 'unknown customer_id ' || {{ quoted_excerpt('staged_events.customer_id') }}
-            when staged_events.plan_id is not null and known_plans.plan_id is null
-                then 'unknown plan_id ' || {{ quoted_excerpt('staged_events.plan_id') }}
-        end as reference_problem
+        coalesce(
+            staged_events.currency,
+            case when staged_events.event_type = 'item_started' then known_plans.plan_currency end
+        ) as currency_set,
+        known_customers.customer_id is not null as is_known_customer,
+        known_plans.plan_id is not null as is_known_plan
     from staged_events
     left join known_customers
         on staged_events.customer_id = known_customers.customer_id
@@ -37,28 +47,60 @@ referenced as (
         on staged_events.plan_id = known_plans.plan_id
 ),
 
+referenced as (
+    select
+        with_currency.*,
+        case
+            when not with_currency.is_known_customer
+                then 'unknown customer_id ' || {{ quoted_excerpt('with_currency.customer_id') }}
+            when with_currency.plan_id is not null and not with_currency.is_known_plan
+                then 'unknown plan_id ' || {{ quoted_excerpt('with_currency.plan_id') }}
+            when with_currency.currency_set is not null and fx_rate_ranges.currency is null
+                then 'no exchange rate for ' || {{ quoted_excerpt('with_currency.currency_set') }}
+                    || ' on or before ' || cast(cast(with_currency.occurred_at as date) as varchar)
+        end as reference_problem
+    from with_currency
+    left join fx_rate_ranges
+        on with_currency.currency_set = fx_rate_ranges.currency
+        and cast(with_currency.occurred_at as date) >= fx_rate_ranges.valid_from_date
+        and (
+            cast(with_currency.occurred_at as date) < fx_rate_ranges.valid_until_date
+            or fx_rate_ranges.valid_until_date is null
+        )
+),
+
 with_lifecycle as (
-    -- the last start or end of the item before this event (among events usable so far)
+    -- what happened to the item before this event (among the events usable so far)
     select
         *,
-        {{ fill_forward(
-            "case when event_type in ('item_started', 'item_ended') then event_type end",
-            'item_id',
-            event_order(),
-            include_current=false
-        ) }} as previous_lifecycle_event
+        sum(case when event_type = 'item_started' then 1 else 0 end) over item_before as earlier_starts,
+        sum(case when event_type = 'item_ended' then 1 else 0 end) over item_before as earlier_ends,
+        min(case when event_type = 'item_started' then customer_id end) over (
+            partition by item_id
+        ) as starting_customer_id
     from referenced
     where reference_problem is null
+    window item_before as (
+        partition by item_id
+        order by {{ event_order() }}
+        rows between unbounded preceding and 1 preceding
+    )
 ),
 
 lifecycle_checked as (
     select
         *,
         case
-            when event_type <> 'item_started' and previous_lifecycle_event is null
-                then event_type || ' with no earlier item_started for item ' || {{ quoted_excerpt('item_id') }}
-            when event_type <> 'item_started' and previous_lifecycle_event = 'item_ended'
+            when coalesce(earlier_ends, 0) > 0
                 then event_type || ' after item ' || {{ quoted_excerpt('item_id') }} || ' ended'
+            when event_type <> 'item_started' and coalesce(earlier_starts, 0) = 0
+                then event_type || ' with no earlier item_started for item ' || {{ quoted_excerpt('item_id') }}
+            when event_type = 'item_started' and earlier_starts > 0
+                then 'item_started for item ' || {{ quoted_excerpt('item_id') }} || ' that was already started'
+            when customer_id <> starting_customer_id
+                then 'customer_id ' || {{ quoted_excerpt('customer_id') }} || ' differs from the customer '
+                    || {{ quoted_excerpt('starting_customer_id') }} || ' that started item '
+                    || {{ quoted_excerpt('item_id') }}
         end as lifecycle_problem
     from with_lifecycle
 ),

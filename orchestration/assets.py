@@ -1,0 +1,87 @@
+"""The dbt models as Dagster assets, and the publish step that makes a checked build visible."""
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, asset
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from orchestration.project import dbt_project, ensure_manifest
+from orchestration.resources import WarehouseResource
+
+PUBLISHED_MARTS_GROUP = "marts"
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Asset keys follow the warehouse schema (staging/…, intermediate/…, marts/…); groups by layer."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey(["raw", dbt_resource_props["name"]])
+        return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "source":
+            return "raw"
+        return dbt_resource_props["schema"]
+
+
+translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(manifest=ensure_manifest(), project=dbt_project, dagster_dbt_translator=translator)
+def warehouse_dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """`dbt build` (models, data tests, unit tests) into a fresh DuckDB file for this run."""
+    settings = warehouse.settings
+    build_path = settings.build_path(context.run_id)
+    build_path.parent.mkdir(parents=True, exist_ok=True)
+    context.log.info(f"Building from {settings.raw_dir} into {build_path} (as of {settings.as_of or 'today'})")
+    dbt_vars = json.dumps(settings.dbt_vars(build_path))
+    invocation = dbt.cli(["build", "--vars", dbt_vars], context=context, raise_on_error=False)
+    yield from invocation.stream()
+    if not invocation.is_successful():
+        failures = failed_dbt_nodes(invocation.get_artifact("run_results.json"))
+        raise Failure(
+            description="dbt build failed; the warehouse was not published. " + "; ".join(failures),
+            metadata={"failed_nodes": failures, "build_file": str(build_path)},
+        )
+
+
+def failed_dbt_nodes(run_results: Mapping[str, Any]) -> list[str]:
+    """'node: message' for every model, test or unit test that errored or failed."""
+    failures = []
+    for result in run_results.get("results", []):
+        if result.get("status") in ("error", "fail", "runtime error"):
+            message = " ".join(str(result.get("message") or "").split())
+            failures.append(f"{result['unique_id']}: {message}")
+    return failures or ["dbt exited with an error before running any node (see the log above)"]
+
+
+def published_mart_keys() -> list[AssetKey]:
+    """Every dbt model asset: the publish step waits for all of them (and their checks)."""
+    return sorted(warehouse_dbt_models.keys, key=lambda key: key.to_user_string())
+
+
+@asset(
+    key=AssetKey(["published_warehouse"]),
+    deps=published_mart_keys(),
+    group_name="publish",
+    description=(
+        "The DuckDB file BI tools read (SAAS_WAREHOUSE_PATH). A run builds into a fresh file; only when "
+        "dbt build and every blocking check passed is it moved over the published file by an atomic rename, "
+        "so readers never see a half-built or failed warehouse."
+    ),
+)
+def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    settings = warehouse.settings
+    build_path = settings.build_path(context.run_id)
+    if not build_path.exists():
+        raise FileNotFoundError(f"The build file {build_path} of this run does not exist; nothing to publish.")
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(build_path, settings.warehouse_path)
+    context.log.info(f"Published {settings.warehouse_path}")
+    return MaterializeResult(metadata={"path": str(settings.warehouse_path)})

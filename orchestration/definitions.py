@@ -1,0 +1,18 @@
+"""The one Definitions object of the code location (`dagster dev -m orchestration.definitions`)."""
+
+from __future__ import annotations
+
+from dagster import Definitions
+
+from orchestration.assets import published_warehouse, warehouse_dbt_models
+from orchestration.jobs import build_warehouse_job
+from orchestration.project import dbt_resource
+from orchestration.resources import WarehouseResource
+from orchestration.schedules import daily_build_schedule
+
+defs = Definitions(
+    assets=[warehouse_dbt_models, published_warehouse],
+    jobs=[build_warehouse_job],
+    schedules=[daily_build_schedule],
+    resources={"dbt": dbt_resource(), "warehouse": WarehouseResource.from_env()},
+)

@@ -1,0 +1,44 @@
+"""The dbt project, described once, and the dbt CLI resource that runs it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource, DbtProject
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (works when the venv is not activated), else PATH's."""
+    beside_python = Path(sys.executable).parent / "dbt"
+    if beside_python.exists():
+        return str(beside_python)
+    return shutil.which("dbt") or "dbt"
+
+
+dbt_project = DbtProject(
+    project_dir=DBT_PROJECT_DIR,
+    profiles_dir=DBT_PROJECT_DIR,
+    target=os.environ.get("SAAS_DBT_TARGET", "duckdb"),
+)
+
+
+def ensure_manifest(project: DbtProject = dbt_project) -> Path:
+    """A fresh clone has no manifest yet (and prepare_if_dev only acts under `dagster dev`): parse once."""
+    if not project.manifest_path.exists():
+        subprocess.run(
+            [dbt_executable(), "parse", "--quiet", "--project-dir", str(project.project_dir),
+             "--profiles-dir", str(project.profiles_dir), "--target", str(project.target)],
+            check=True,
+            cwd=project.project_dir,
+        )
+    return project.manifest_path
+
+
+def dbt_resource(project: DbtProject = dbt_project) -> DbtCliResource:
+    return DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
