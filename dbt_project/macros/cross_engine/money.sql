@@ -30,7 +30,8 @@
     ) * cast(0.000001 as decimal(7, 6)))
 {%- endmacro %}
 
-{#- Round money to the stored scale (after a multiplication by a rate). -#}
-{% macro round_money(expression) -%}
-    cast(round({{ expression }}, 6) as {{ money_type() }})
+{#- Money times an exchange rate, rounded to the stored scale. Both sides are widened first: engines
+    multiply narrow decimals in 64 bits and overflow. -#}
+{% macro convert_money(amount, rate) -%}
+    cast(round(cast({{ amount }} as {{ money_type() }}) * cast({{ rate }} as decimal(38, 10)), 6) as {{ money_type() }})
 {%- endmacro %}

@@ -47,7 +47,7 @@ converted as (
         case
             when priced.status <> 'active' or priced.is_trial or priced.pricing_model = 'usage' then 0
             else {{ exact_divide(
-                'priced.unit_price * priced.billable_units * (100 - priced.discount_percent)'
+                'cast(priced.unit_price as ' ~ money_type() ~ ') * priced.billable_units * (100 - priced.discount_percent)'
                     ~ ' * ' ~ month_factor_numerator('priced.billing_interval'),
                 '100 * ' ~ month_factor_denominator('priced.billing_interval', 'priced.billing_interval_count')
             ) }}
@@ -81,7 +81,7 @@ final as (
         currency,
         fx_rate,
         mrr_in_item_currency,
-        {{ round_money('mrr_in_item_currency * fx_rate') }} as item_mrr,
+        {{ convert_money('mrr_in_item_currency', 'fx_rate') }} as item_mrr,
         {{ month_start('valid_from') }} as first_month_in_effect,
         {{ month_start('valid_to') }} as end_month_exclusive
     from converted

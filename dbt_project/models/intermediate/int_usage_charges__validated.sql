@@ -62,7 +62,7 @@ checked as (
 final as (
     select
         *,
-        {{ round_money('amount * fx_rate') }} as amount_reporting
+        {{ convert_money('amount', 'fx_rate') }} as amount_reporting
     from checked
 )
 
