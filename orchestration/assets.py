@@ -39,7 +39,9 @@ def warehouse_dbt_models(
     settings = warehouse.settings
     build_path = settings.build_path(context.run_id)
     build_path.parent.mkdir(parents=True, exist_ok=True)
-    context.log.info(f"Building from {settings.raw_dir} into {build_path} (as of {settings.as_of or 'today'})")
+    context.log.info(
+        f"Building from {settings.raw_dir} into {build_path} (as of {settings.as_of or 'today'})"
+    )
     dbt_vars = json.dumps(settings.dbt_vars(build_path))
     invocation = dbt.cli(["build", "--vars", dbt_vars], context=context, raise_on_error=False)
     yield from invocation.stream()
@@ -80,7 +82,9 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
     settings = warehouse.settings
     build_path = settings.build_path(context.run_id)
     if not build_path.exists():
-        raise FileNotFoundError(f"The build file {build_path} of this run does not exist; nothing to publish.")
+        raise FileNotFoundError(
+            f"The build file {build_path} of this run does not exist; nothing to publish."
+        )
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     os.replace(build_path, settings.warehouse_path)
     context.log.info(f"Published {settings.warehouse_path}")

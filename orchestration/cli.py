@@ -18,13 +18,21 @@ from orchestration.settings import WarehouseSettings
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="saas-warehouse", description="SaaS revenue warehouse (dbt + DuckDB + Dagster).")
+    parser = argparse.ArgumentParser(
+        prog="saas-warehouse", description="SaaS revenue warehouse (dbt + DuckDB + Dagster)."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    build = commands.add_parser("build", help="Build from the landing folder, run every check, publish, summarise.")
-    build.add_argument("--raw-dir", type=Path, help="Landing folder (default: SAAS_RAW_DIR or the repo's seeds/).")
+    build = commands.add_parser(
+        "build", help="Build from the landing folder, run every check, publish, summarise."
+    )
+    build.add_argument(
+        "--raw-dir", type=Path, help="Landing folder (default: SAAS_RAW_DIR or the repo's seeds/)."
+    )
     build.add_argument("--warehouse", type=Path, help="Published DuckDB file (default: SAAS_WAREHOUSE_PATH).")
-    build.add_argument("--as-of", help="YYYY-MM-DD that closes the month range (default: SAAS_AS_OF or today).")
+    build.add_argument(
+        "--as-of", help="YYYY-MM-DD that closes the month range (default: SAAS_AS_OF or today)."
+    )
 
     generate = commands.add_parser("generate", help="Write a synthetic company in the raw contract's layout.")
     generate.add_argument("--customers", type=int, required=True, help="Number of customers.")

@@ -19,7 +19,9 @@ class WarehouseResource(ConfigurableResource):
     @classmethod
     def from_env(cls) -> WarehouseResource:
         settings = WarehouseSettings.from_env()
-        return cls(raw_dir=str(settings.raw_dir), warehouse_path=str(settings.warehouse_path), as_of=settings.as_of)
+        return cls(
+            raw_dir=str(settings.raw_dir), warehouse_path=str(settings.warehouse_path), as_of=settings.as_of
+        )
 
     @property
     def settings(self) -> WarehouseSettings:

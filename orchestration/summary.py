@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
 
 BRIDGE_COLUMNS = (
-    "month", "mrr_start", "new_mrr", "reactivation_mrr", "expansion_mrr", "contraction_mrr", "churn_mrr", "mrr_end",
+    "month",
+    "mrr_start",
+    "new_mrr",
+    "reactivation_mrr",
+    "expansion_mrr",
+    "contraction_mrr",
+    "churn_mrr",
+    "mrr_end",
 )
 
 TTM_NRR_SQL = """
@@ -49,7 +56,7 @@ def read_summary(warehouse_path: Path) -> BuildSummary:
         ).fetchone()
         nrr = connection.execute(TTM_NRR_SQL).fetchone()[0]
         rejected = connection.execute(
-            "select source_table, count(*) from marts.rejected_rows group by source_table order by source_table"
+            "select source_table, count(*) from marts.rejected_rows group by source_table order by 1"
         ).fetchall()
     bridge = dict(zip(BRIDGE_COLUMNS, bridge_row, strict=True)) if bridge_row else None
     return BuildSummary(
@@ -63,8 +70,20 @@ def read_summary(warehouse_path: Path) -> BuildSummary:
     )
 
 
+BRIDGE_LINES = (
+    ("start", "mrr_start"),
+    ("+ new", "new_mrr"),
+    ("+ reactivation", "reactivation_mrr"),
+    ("+ expansion", "expansion_mrr"),
+    ("- contraction", "contraction_mrr"),
+    ("- churn", "churn_mrr"),
+    ("= end", "mrr_end"),
+)
+
+
 def money(value: object) -> str:
-    return f"{Decimal(str(value)).quantize(Decimal('0.01')):,}"
+    """Display rounding only: 2 decimals, half away from zero."""
+    return f"{Decimal(str(value)).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
 
 
 def format_summary(summary: BuildSummary) -> str:
@@ -73,15 +92,21 @@ def format_summary(summary: BuildSummary) -> str:
         lines.append("No MRR yet: the landing folder holds no paying subscription.")
     else:
         bridge = summary.bridge
-        lines += [
-            f"Current MRR ({summary.as_of_month}): {money(summary.mrr)}   ARR: {money(summary.mrr * 12)}",
-            f"MRR bridge {summary.as_of_month}: start {money(bridge['mrr_start'])} + new {money(bridge['new_mrr'])}"
-            f" + reactivation {money(bridge['reactivation_mrr'])} + expansion {money(bridge['expansion_mrr'])}"
-            f" - contraction {money(bridge['contraction_mrr'])} - churn {money(bridge['churn_mrr'])}"
-            f" = end {money(bridge['mrr_end'])}",
-        ]
-        nrr = "n/a (less than 13 months of history)" if summary.nrr_12_month is None else f"{summary.nrr_12_month:.1%}"
+        lines.append(
+            f"Current MRR ({summary.as_of_month}): {money(summary.mrr)}   ARR: {money(summary.mrr * 12)}"
+        )
+        lines.append(f"MRR bridge {summary.as_of_month}:")
+        for label, column in BRIDGE_LINES:
+            lines.append(f"  {label:<15}{money(bridge[column]):>18}")
+        nrr = (
+            "n/a (less than 13 months of history)"
+            if summary.nrr_12_month is None
+            else f"{summary.nrr_12_month:.1%}"
+        )
         lines.append(f"NRR, trailing 12 months: {nrr}")
     detail = ", ".join(f"{table} {count}" for table, count in summary.rejected_by_table.items())
-    lines.append(f"Rejected raw rows: {summary.rejected_rows}" + (f" ({detail}); see marts.rejected_rows" if detail else ""))
+    lines.append(
+        f"Rejected raw rows: {summary.rejected_rows}"
+        + (f" ({detail}); see marts.rejected_rows" if detail else "")
+    )
     return "\n".join(lines)

@@ -24,8 +24,17 @@ def dbt(
 ) -> subprocess.CompletedProcess[str]:
     dbt_vars: dict[str, object] = {"raw_dir": str(raw_dir), "as_of": as_of, "build_path": str(build_path)}
     dbt_vars.update(extra_vars or {})
-    args = [dbt_executable(), command, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--vars", json.dumps(dbt_vars), "--no-use-colors"]
+    args = [
+        dbt_executable(),
+        command,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--vars",
+        json.dumps(dbt_vars),
+        "--no-use-colors",
+    ]
     if select:
         args += ["--select", select]
     completed = subprocess.run(args, cwd=DBT_PROJECT_DIR, capture_output=True, text=True)

@@ -26,7 +26,9 @@ def expected(name: str) -> pd.DataFrame:
     return pd.read_csv(GOLDEN_EXPECTED_DIR / f"{name}.csv", dtype=str, keep_default_na=False)
 
 
-def as_rows(frame: pd.DataFrame, money: list[str], keys: list[str], counts: tuple[str, ...] = ()) -> list[tuple]:
+def as_rows(
+    frame: pd.DataFrame, money: list[str], keys: list[str], counts: tuple[str, ...] = ()
+) -> list[tuple]:
     rows = []
     for record in frame.to_dict("records"):
         row = [str(record[key])[:10] for key in keys]
@@ -39,7 +41,9 @@ def as_rows(frame: pd.DataFrame, money: list[str], keys: list[str], counts: tupl
 def test_customer_mrr_by_month(golden_warehouse: Path) -> None:
     actual = query(golden_warehouse, "select customer_id, month, mrr, arr, is_active from marts.fct_mrr")
     want = expected("fct_mrr")
-    assert as_rows(actual, ["mrr"], ["customer_id", "month"]) == as_rows(want, ["mrr"], ["customer_id", "month"])
+    assert as_rows(actual, ["mrr"], ["customer_id", "month"]) == as_rows(
+        want, ["mrr"], ["customer_id", "month"]
+    )
     assert all(arr == mrr * 12 for arr, mrr in zip(actual["arr"], actual["mrr"], strict=True))
     assert all(active == (mrr > 0) for active, mrr in zip(actual["is_active"], actual["mrr"], strict=True))
 
@@ -56,8 +60,22 @@ def test_movements_and_mechanisms(golden_warehouse: Path) -> None:
 def test_monthly_bridge_in_total(golden_warehouse: Path) -> None:
     actual = query(golden_warehouse, "select * from marts.mart_mrr_bridge where size_segment = 'all'")
     want = expected("mart_mrr_bridge_all")
-    money = ["mrr_start", "new_mrr", "reactivation_mrr", "expansion_mrr", "contraction_mrr", "churn_mrr", "mrr_end"]
-    counts = ("customers_start", "customers_new", "customers_reactivated", "customers_churned", "customers_end")
+    money = [
+        "mrr_start",
+        "new_mrr",
+        "reactivation_mrr",
+        "expansion_mrr",
+        "contraction_mrr",
+        "churn_mrr",
+        "mrr_end",
+    ]
+    counts = (
+        "customers_start",
+        "customers_new",
+        "customers_reactivated",
+        "customers_churned",
+        "customers_end",
+    )
     assert as_rows(actual, money, ["month"], counts) == as_rows(want, money, ["month"], counts)
 
 
@@ -68,7 +86,9 @@ def test_bridge_per_segment_adds_up(golden_warehouse: Path) -> None:
     assert cents(by_segment.loc["smb", "contraction_mrr"]) == Decimal("110.00")
     assert cents(by_segment.loc["smb", "churn_mrr"]) == Decimal("30.00")
     assert cents(by_segment.loc["enterprise", "mrr_end"]) == Decimal("162.00")  # C3
-    assert cents(by_segment.loc["mid_market", "mrr_end"]) == Decimal("220.00")  # C2 ended in April, C4 120, C8 100
+    assert cents(by_segment.loc["mid_market", "mrr_end"]) == Decimal(
+        "220.00"
+    )  # C2 ended in April, C4 120, C8 100
     assert by_segment.loc["all", "mrr_end"] == by_segment.drop(index="all")["mrr_end"].sum()
 
 
@@ -76,15 +96,24 @@ def test_expansion_by_mechanism_totals(golden_warehouse: Path) -> None:
     """Whole-year totals per mechanism (golden_scenarios.md: expansion 313.40, contraction 110)."""
     totals = query(
         golden_warehouse,
-        "select " + ", ".join(
+        "select "
+        + ", ".join(
             f"sum(greatest({m}_mrr, 0)) as {m}_up, sum(least({m}_mrr, 0)) as {m}_down" for m in MECHANISMS
-        ) + " from marts.fct_mrr_movements",
+        )
+        + " from marts.fct_mrr_movements",
     ).iloc[0]
     ups = {m: cents(totals[f"{m}_up"]) for m in MECHANISMS}
     downs = {m: cents(-totals[f"{m}_down"]) for m in MECHANISMS}
-    assert ups == {"cross_sell": Decimal("100.00"), "product_churn": Decimal("0.00"), "add_on": Decimal("30.00"),
-                   "seat": Decimal("92.40"), "upsell": Decimal("50.00"), "downgrade": Decimal("0.00"),
-                   "price": Decimal("21.00"), "usage": Decimal("20.00")}
+    assert ups == {
+        "cross_sell": Decimal("100.00"),
+        "product_churn": Decimal("0.00"),
+        "add_on": Decimal("30.00"),
+        "seat": Decimal("92.40"),
+        "upsell": Decimal("50.00"),
+        "downgrade": Decimal("0.00"),
+        "price": Decimal("21.00"),
+        "usage": Decimal("20.00"),
+    }
     assert sum(ups.values()) == Decimal("313.40")
     assert sum(downs.values()) == Decimal("110.00")
     assert downs["add_on"] == Decimal("30.00") and downs["downgrade"] == Decimal("80.00")
@@ -109,9 +138,12 @@ def test_duplicate_event_counted_once_and_nothing_rejected(golden_warehouse: Pat
     ("customer_id", "current_mrr", "segment", "core_products"),
     [("C1", "0.00", "smb", 0), ("C3", "194.40", "enterprise", 1), ("C4", "120.00", "mid_market", 1)],
 )
-def test_dim_customers(golden_warehouse: Path, customer_id: str, current_mrr: str, segment: str,
-                       core_products: int) -> None:
-    row = query(golden_warehouse, f"select * from marts.dim_customers where customer_id = '{customer_id}'").iloc[0]
+def test_dim_customers(
+    golden_warehouse: Path, customer_id: str, current_mrr: str, segment: str, core_products: int
+) -> None:
+    row = query(
+        golden_warehouse, f"select * from marts.dim_customers where customer_id = '{customer_id}'"
+    ).iloc[0]
     assert cents(row["current_mrr"]) == Decimal(current_mrr)
     assert row["size_segment"] == segment
     assert row["core_product_count"] == core_products

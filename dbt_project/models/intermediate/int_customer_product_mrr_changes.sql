@@ -72,7 +72,7 @@ monthly_changes as (
         sum(tier_weight_change) as tier_weight_change,
         sum(usage_mrr_change) as usage_mrr_change
     from contributions
-    where month <= (select as_of_month from as_of)
+    where contributions.month <= (select as_of.as_of_month from as_of)
     group by
         customer_id,
         product_id,
@@ -99,12 +99,12 @@ levels as (
 with_start as (
     select
         levels.*,
-        coalesce(lag(recurring_mrr_end) over product_months, 0) as recurring_mrr_start,
-        coalesce(lag(units_end) over product_months, 0) as units_start,
-        coalesce(lag(tier_weight_end) over product_months, 0) as tier_weight_start,
-        coalesce(lag(usage_mrr_end) over product_months, 0) as usage_mrr_start
+        coalesce(lag(levels.recurring_mrr_end) over product_months, 0) as recurring_mrr_start,
+        coalesce(lag(levels.units_end) over product_months, 0) as units_start,
+        coalesce(lag(levels.tier_weight_end) over product_months, 0) as tier_weight_start,
+        coalesce(lag(levels.usage_mrr_end) over product_months, 0) as usage_mrr_start
     from levels
-    window product_months as (partition by customer_id, product_id order by month)
+    window product_months as (partition by levels.customer_id, levels.product_id order by levels.month)
 ),
 
 final as (

@@ -26,8 +26,8 @@ charge_months as (
         greatest({{ days_between('charges.period_start', 'months.month') }}, 0) as days_before_month
     from charges
     inner join months
-        on months.month >= {{ month_start('charges.period_start') }}
-        and months.month <= charges.period_end
+        on {{ month_start('charges.period_start') }} <= months.month
+        and charges.period_end >= months.month
 ),
 
 shares as (

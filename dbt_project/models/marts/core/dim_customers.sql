@@ -23,7 +23,7 @@ current_mrr as (
         customer_id,
         mrr
     from customer_months
-    where month = (select max(month) from {{ ref('int_months') }})
+    where customer_months.month = (select max(int_months.month) from {{ ref('int_months') }} as int_months)
 ),
 
 latest_product_levels as (

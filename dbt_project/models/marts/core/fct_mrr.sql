@@ -42,8 +42,8 @@ final as (
         level_ranges.mrr > 0 as is_active
     from level_ranges
     inner join months
-        on months.month >= level_ranges.valid_from_month
-        and (months.month < level_ranges.valid_until_month or level_ranges.valid_until_month is null)
+        on level_ranges.valid_from_month <= months.month
+        and (level_ranges.valid_until_month > months.month or level_ranges.valid_until_month is null)
 )
 
 select * from final
