@@ -31,21 +31,18 @@ dbt_project = DbtProject(
 def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     """A fresh clone has no manifest yet (and prepare_if_dev only acts under `dagster dev`): parse once."""
     if not project.manifest_path.exists():
-        subprocess.run(
-            [
-                dbt_executable(),
-                "parse",
-                "--quiet",
-                "--project-dir",
-                str(project.project_dir),
-                "--profiles-dir",
-                str(project.profiles_dir),
-                "--target",
-                str(project.target),
-            ],
-            check=True,
-            cwd=project.project_dir,
-        )
+        command = [
+            dbt_executable(),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(project.project_dir),
+            "--profiles-dir",
+            str(project.profiles_dir),
+        ]
+        if project.target:
+            command += ["--target", str(project.target)]
+        subprocess.run(command, check=True, cwd=project.project_dir)
     return project.manifest_path
 
 

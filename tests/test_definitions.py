@@ -1,0 +1,78 @@
+"""The Dagster code location: loads, validates, and its schedule asks for the right run."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dagster import AssetKey, Definitions, build_schedule_context
+from dagster_dbt import DbtProject
+
+from orchestration.definitions import defs
+from orchestration.jobs import BUILD_JOB_NAME
+from orchestration.project import ensure_manifest
+from orchestration.settings import DBT_PROJECT_DIR
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_definitions_validate() -> None:
+    Definitions.validate_loadable(defs)
+
+
+def test_dagster_cli_validates_the_code_location() -> None:
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "definitions",
+            "validate",
+            "-m",
+            "orchestration.definitions",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_published_mart_is_an_asset_with_checks() -> None:
+    keys = defs.resolve_all_asset_keys()
+    for mart in ["fct_mrr", "fct_mrr_movements", "dim_customers", "mart_mrr_bridge", "rejected_rows"]:
+        assert AssetKey(["marts", mart]) in keys
+    assert AssetKey(["published_warehouse"]) in keys
+    check_keys = {check.name for check in defs.resolve_asset_graph().asset_check_keys}
+    assert "bridge_identity_mart_mrr_bridge_" in check_keys
+    assert "mechanisms_sum_to_delta_fct_mrr_movements_" in check_keys
+
+
+def test_build_job_selects_every_model_and_the_publish_step() -> None:
+    job = defs.resolve_job_def(BUILD_JOB_NAME)
+    selected = job.asset_layer.selected_asset_keys
+    assert AssetKey(["published_warehouse"]) in selected
+    assert AssetKey(["marts", "fct_mrr_movements"]) in selected
+    assert AssetKey(["staging", "stg_billing__subscription_events"]) in selected
+
+
+def test_daily_schedule_requests_a_build_run() -> None:
+    schedule = defs.resolve_schedule_def("daily_warehouse_build")
+    assert schedule.cron_schedule == "0 6 * * *"
+    assert schedule.execution_timezone == "UTC"
+    scheduled_at = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+    with build_schedule_context(scheduled_execution_time=scheduled_at) as context:
+        run_requests = schedule.evaluate_tick(context).run_requests
+    assert run_requests is not None and len(run_requests) == 1
+    assert schedule.job_name == BUILD_JOB_NAME
+
+
+def test_manifest_is_prepared_on_a_fresh_clone(tmp_path: Path) -> None:
+    """A fresh clone has no target/manifest.json: ensure_manifest parses the project once."""
+    project_copy = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project_copy, ignore=shutil.ignore_patterns("target", "logs"))
+    project = DbtProject(project_dir=project_copy, profiles_dir=project_copy)
+    assert not project.manifest_path.exists()
+    manifest = ensure_manifest(project)
+    assert manifest.exists() and manifest.stat().st_size > 0
