@@ -39,6 +39,14 @@ with rejected as (
         1 as raw_row_count
     from {{ ref('int_usage_charges__validated') }}
     where rejection_reason is not null
+    union all
+    select
+        'one_time_charges' as source_table,
+        charge_id as row_key,
+        rejection_reason as reason,
+        1 as raw_row_count
+    from {{ ref('int_one_time_charges__validated') }}
+    where rejection_reason is not null
 ),
 
 final as (

@@ -1,0 +1,53 @@
+-- One-time charges that passed staging, checked against customers and exchange rates, converted to the
+-- reporting currency at the rate of the UTC day charged. Never MRR; part of expansion revenue.
+-- rejection_reason is set on charges for an unknown customer or in a currency with no rate.
+with staged_charges as (
+    select * from {{ ref('stg_billing__one_time_charges') }}
+    where rejection_reason is null
+),
+
+known_customers as (
+    select customer_id from {{ ref('stg_billing__customers') }}
+    where rejection_reason is null
+),
+
+fx_rate_ranges as (
+    select * from {{ ref('int_fx_rate_ranges') }}
+),
+
+checked as (
+    select
+        staged_charges.charge_id,
+        staged_charges.customer_id,
+        staged_charges.charged_at,
+        staged_charges.amount,
+        staged_charges.currency,
+        staged_charges.category,
+        fx_rate_ranges.rate_to_reporting as fx_rate,
+        case
+            when known_customers.customer_id is null
+                then 'unknown customer_id ' || {{ quoted_excerpt('staged_charges.customer_id') }}
+            when fx_rate_ranges.rate_to_reporting is null
+                then 'no exchange rate for ' || {{ quoted_excerpt('staged_charges.currency') }}
+                    || ' on or before ' || cast(cast(staged_charges.charged_at as date) as varchar)
+        end as rejection_reason
+    from staged_charges
+    left join known_customers
+        on staged_charges.customer_id = known_customers.customer_id
+    left join fx_rate_ranges
+        on staged_charges.currency = fx_rate_ranges.currency
+        and cast(staged_charges.charged_at as date) >= fx_rate_ranges.valid_from_date
+        and (
+            cast(staged_charges.charged_at as date) < fx_rate_ranges.valid_until_date
+            or fx_rate_ranges.valid_until_date is null
+        )
+),
+
+final as (
+    select
+        *,
+        {{ convert_money('amount', 'fx_rate') }} as amount_reporting
+    from checked
+)
+
+select * from final

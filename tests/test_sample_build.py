@@ -1,0 +1,123 @@
+"""The full build of the sample company through the Dagster job, as `saas-warehouse build` runs it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from orchestration.build import BuildResult, execute_build
+from orchestration.generator import PLANTED_BAD_ROWS
+from orchestration.reference import compute_all
+from orchestration.settings import DEFAULT_RAW_DIR, WarehouseSettings
+from orchestration.summary import format_summary, read_summary
+from tests.conftest import SAMPLE_AS_OF
+from tests.dbt_runner import query
+
+MECHANISMS = ["cross_sell", "product_churn", "add_on", "seat", "upsell", "downgrade", "price", "usage"]
+# The SQL stores each item's MRR rounded to 6 decimals; the reference keeps floats. A customer's sum of a
+# few items can differ by a few millionths, never by a hundredth of a cent.
+TOLERANCE = Decimal("0.0001")
+
+
+@pytest.fixture(scope="module")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildResult, Path]:
+    warehouse_path = tmp_path_factory.mktemp("sample") / "published" / "saas.duckdb"
+    settings = WarehouseSettings(DEFAULT_RAW_DIR, warehouse_path, SAMPLE_AS_OF).validated()
+    return execute_build(settings), warehouse_path
+
+
+def test_build_succeeds_and_publishes_one_file(sample_build: tuple[BuildResult, Path]) -> None:
+    result, warehouse_path = sample_build
+    assert result.success, result.error
+    assert warehouse_path.exists()
+    assert [path.name for path in warehouse_path.parent.iterdir()] == ["saas.duckdb"]  # no build file left
+
+
+def test_bridge_identity_holds_to_the_cent_every_month(sample_build: tuple[BuildResult, Path]) -> None:
+    bridge = query(
+        sample_build[1], "select * from marts.mart_mrr_bridge where size_segment = 'all' order by month"
+    )
+    assert len(bridge) == 36  # 2023-11 .. 2026-10
+    previous_end = Decimal(0)
+    for row in bridge.to_dict("records"):
+        assert row["mrr_start"] == previous_end
+        computed = (
+            row["mrr_start"]
+            + row["new_mrr"]
+            + row["reactivation_mrr"]
+            + row["expansion_mrr"]
+            - row["contraction_mrr"]
+            - row["churn_mrr"]
+        )
+        assert computed == row["mrr_end"], row["month"]
+        previous_end = row["mrr_end"]
+    fct_total = query(
+        sample_build[1],
+        f"select sum(mrr) as mrr from marts.fct_mrr where month = date '{SAMPLE_AS_OF[:8]}01'",
+    )
+    assert fct_total["mrr"].item() == previous_end
+
+
+def test_rejected_rows_are_exactly_the_planted_bad_rows(sample_build: tuple[BuildResult, Path]) -> None:
+    rejected = query(sample_build[1], "select source_table, row_key, reason from marts.rejected_rows")
+    planted = {
+        (row["table"], row["key"])
+        for row in PLANTED_BAD_ROWS
+        if not row["problem"].startswith("exact duplicate")  # collapsed, not rejected
+    }
+    found = {
+        (table, "" if key.startswith("(no key") else key)
+        for table, key in zip(rejected.source_table, rejected.row_key, strict=True)
+    }
+    assert found == planted
+    assert rejected["reason"].map(len).min() > 10
+
+
+def test_reference_implementation_agrees_value_by_value(sample_build: tuple[BuildResult, Path]) -> None:
+    """An independent pandas implementation of the metrics spec gives the same MRR and movements."""
+    reference = compute_all(DEFAULT_RAW_DIR, pd.Timestamp(SAMPLE_AS_OF).date())
+    dbt_mrr = query(sample_build[1], "select customer_id, month, mrr from marts.fct_mrr")
+    ref_mrr = reference["fct_mrr"]
+    merged = dbt_mrr.assign(month=pd.to_datetime(dbt_mrr["month"])).merge(
+        ref_mrr.assign(month=pd.to_datetime(ref_mrr["month"])),
+        on=["customer_id", "month"],
+        how="outer",
+        suffixes=("_dbt", "_ref"),
+        indicator=True,
+    )
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head()
+    differences = [
+        (row.customer_id, row.month)
+        for row in merged.itertuples()
+        if abs(row.mrr_dbt - Decimal(str(row.mrr_ref))) > TOLERANCE
+    ]
+    assert differences == []
+
+    dbt_moves = query(sample_build[1], "select * from marts.fct_mrr_movements")
+    ref_moves = reference["fct_mrr_movements"]
+    moves = dbt_moves.assign(month=pd.to_datetime(dbt_moves["month"])).merge(
+        ref_moves.assign(month=pd.to_datetime(ref_moves["month"])),
+        on=["customer_id", "month"],
+        how="outer",
+        indicator=True,
+        suffixes=("_dbt", "_ref"),
+    )
+    assert (moves["_merge"] == "both").all()
+    assert (moves["movement_type_dbt"] == moves["movement_type_ref"]).all()
+    for mechanism in MECHANISMS:
+        gaps = [
+            abs(Decimal(value_dbt) - Decimal(str(value_ref)))
+            for value_dbt, value_ref in zip(moves[f"{mechanism}_mrr"], moves[mechanism], strict=True)
+        ]
+        assert max(gaps) <= TOLERANCE, mechanism
+
+
+def test_summary_names_every_figure(sample_build: tuple[BuildResult, Path]) -> None:
+    text = format_summary(read_summary(sample_build[1]))
+    assert "Current MRR (2026-10)" in text
+    assert "NRR, trailing 12 months:" in text and "n/a" not in text
+    assert "Rejected raw rows: 16" in text
+    assert str(sample_build[1]) in text
