@@ -25,7 +25,7 @@ flagged as (
             when customer_id is null then 'missing customer_id'
             {{ required_value_reason('created_at_raw', 'created_at', 'created_at', 'ISO 8601 timestamp') }}
             {{ optional_value_reason('employee_count_raw', 'employee_count', 'employee_count', 'whole number') }}
-            when employee_count < 0 then 'negative employee_count ' || cast(employee_count as varchar)
+            when employee_count < 0 then 'negative employee_count ' || trim(employee_count_raw)
         end as rejection_reason
     from typed
 ),

@@ -22,7 +22,7 @@ flagged as (
             {{ required_value_reason('rate_date_raw', 'rate_date', 'rate_date', 'date') }}
             when currency is null then 'missing currency'
             {{ required_value_reason('rate_to_reporting_raw', 'rate_to_reporting', 'rate_to_reporting', 'number') }}
-            when rate_to_reporting <= 0 then 'rate_to_reporting ' || cast(rate_to_reporting as varchar) || ' is not positive'
+            when rate_to_reporting <= 0 then 'rate_to_reporting ' || trim(rate_to_reporting_raw) || ' is not positive'
         end as rejection_reason
     from typed
 ),

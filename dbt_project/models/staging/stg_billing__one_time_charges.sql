@@ -26,7 +26,7 @@ flagged as (
             when customer_id is null then 'missing customer_id'
             {{ required_value_reason('charged_at_raw', 'charged_at', 'charged_at', 'ISO 8601 timestamp') }}
             {{ required_value_reason('amount_raw', 'amount', 'amount', 'number') }}
-            when amount < 0 then 'negative amount ' || cast(amount as varchar)
+            when amount < 0 then 'negative amount ' || trim(amount_raw)
             when currency is null then 'missing currency'
         end as rejection_reason
     from typed

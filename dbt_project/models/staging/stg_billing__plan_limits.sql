@@ -25,7 +25,7 @@ flagged as (
             when metric is null then 'missing metric'
             {{ required_value_reason('limit_value_raw', 'limit_value', 'limit_value', 'number') }}
             {{ optional_value_reason('per_unit_limit_raw', 'per_unit_limit_parsed', 'per_unit_limit', 'boolean') }}
-            when limit_value < 0 then 'negative limit_value ' || cast(limit_value as varchar)
+            when limit_value < 0 then 'negative limit_value ' || trim(limit_value_raw)
         end as rejection_reason
     from typed
 ),

@@ -43,10 +43,10 @@ flagged as (
                 'billing_interval_count_raw', 'billing_interval_count_parsed', 'billing_interval_count', 'whole number'
             ) }}
             when billing_interval_count <= 0
-                then 'billing_interval_count ' || cast(billing_interval_count as varchar) || ' is not positive'
+                then 'billing_interval_count ' || trim(billing_interval_count_raw) || ' is not positive'
             {{ optional_value_reason('list_price_raw', 'list_price', 'list_price', 'number') }}
             when list_price is null and pricing_model <> 'usage' then 'missing list_price on a ' || pricing_model || ' plan'
-            when list_price < 0 then 'negative list_price ' || cast(list_price as varchar)
+            when list_price < 0 then 'negative list_price ' || trim(list_price_raw)
             when currency is null then 'missing currency'
         end as rejection_reason
     from typed

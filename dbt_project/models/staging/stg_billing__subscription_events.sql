@@ -51,10 +51,10 @@ flagged as (
             {{ optional_value_reason('unit_price_raw', 'unit_price', 'unit_price', 'number') }}
             {{ optional_value_reason('discount_percent_raw', 'discount_percent', 'discount_percent', 'number') }}
             {{ optional_value_reason('is_trial_raw', 'is_trial', 'is_trial', 'boolean') }}
-            when quantity < 0 then 'negative quantity ' || cast(quantity as varchar)
-            when unit_price < 0 then 'negative unit_price ' || cast(unit_price as varchar)
+            when quantity < 0 then 'negative quantity ' || trim(quantity_raw)
+            when unit_price < 0 then 'negative unit_price ' || trim(unit_price_raw)
             when discount_percent < 0 or discount_percent > 100
-                then 'discount_percent ' || cast(discount_percent as varchar) || ' is outside 0-100'
+                then 'discount_percent ' || trim(discount_percent_raw) || ' is outside 0-100'
         end as rejection_reason
     from typed
 ),

@@ -37,8 +37,8 @@ flagged as (
                     || cast(period_start as varchar)
             {{ required_value_reason('amount_raw', 'amount', 'amount', 'number') }}
             {{ optional_value_reason('usage_quantity_raw', 'usage_quantity', 'usage_quantity', 'number') }}
-            when amount < 0 then 'negative amount ' || cast(amount as varchar)
-            when usage_quantity < 0 then 'negative usage_quantity ' || cast(usage_quantity as varchar)
+            when amount < 0 then 'negative amount ' || trim(amount_raw)
+            when usage_quantity < 0 then 'negative usage_quantity ' || trim(usage_quantity_raw)
             when currency is null then 'missing currency'
         end as rejection_reason
     from typed

@@ -26,7 +26,7 @@ flagged as (
             {{ required_value_reason('snapshot_date_raw', 'snapshot_date', 'snapshot_date', 'date') }}
             when metric is null then 'missing metric'
             {{ required_value_reason('value_raw', 'metric_value', 'value', 'number') }}
-            when metric_value < 0 then 'negative value ' || cast(metric_value as varchar)
+            when metric_value < 0 then 'negative value ' || trim(value_raw)
         end as rejection_reason
     from typed
 ),
