@@ -12,6 +12,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from orchestration.settings import WarehouseSettings
@@ -71,7 +72,8 @@ def run_build(settings: WarehouseSettings) -> int:
     from orchestration.summary import format_summary, read_summary
 
     stage(4, 4, "Summary")
-    print(format_summary(read_summary(settings.warehouse_path)))
+    as_of = date.fromisoformat(settings.as_of) if settings.as_of else datetime.now(UTC).date()
+    print(format_summary(read_summary(settings.warehouse_path, as_of)))
     print(f"Done in {time.monotonic() - started:.0f} s.")
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from orchestration.build import BuildResult, execute_build
 from orchestration.generator import PLANTED_BAD_ROWS
 from orchestration.reference import compute_all
 from orchestration.settings import DEFAULT_RAW_DIR, WarehouseSettings
-from orchestration.summary import format_summary, read_summary
+from orchestration.summary import format_summary, last_complete_month, read_summary
 from tests.conftest import SAMPLE_AS_OF
 from tests.dbt_runner import query
 
@@ -116,8 +117,22 @@ def test_reference_implementation_agrees_value_by_value(sample_build: tuple[Buil
 
 
 def test_summary_names_every_figure(sample_build: tuple[BuildResult, Path]) -> None:
-    text = format_summary(read_summary(sample_build[1]))
-    assert "Current MRR (2026-10)" in text
-    assert "NRR, trailing 12 months:" in text and "n/a" not in text
+    text = format_summary(read_summary(sample_build[1], date.fromisoformat(SAMPLE_AS_OF)))
+    assert "Current MRR (as of 2026-10-31)" in text
+    assert "MRR bridge of the last complete month, 2026-10:" in text
+    assert "NRR, trailing 12 months to 2026-10:" in text and "n/a" not in text
     assert "Rejected raw rows: 16" in text
     assert str(sample_build[1]) in text
+
+
+@pytest.mark.parametrize(
+    ("as_of", "month"),
+    [
+        ("2026-10-31", "2026-10-01"),
+        ("2026-11-23", "2026-10-01"),
+        ("2026-12-01", "2026-11-01"),
+        ("2024-02-29", "2024-02-01"),
+    ],
+)
+def test_last_complete_month(as_of: str, month: str) -> None:
+    assert last_complete_month(date.fromisoformat(as_of)) == date.fromisoformat(month)
