@@ -13,20 +13,24 @@
 {%- endmacro %}
 
 
-{#- Exact copies of a raw row (a redelivery) are collapsed into one row that counts its copies. -#}
+{#- Exact copies of a raw row (a redelivery) are collapsed into one row that counts its copies. Rows are
+    grouped by a hash of all their contract columns (faster than grouping by every column); the
+    columns of a group are identical, so min() just picks them. -#}
 {% macro collapse_exact_duplicates(table_name) -%}
     {%- set columns = raw_column_names(table_name) -%}
     select
         {%- for column in columns %}
-        {{ column }},
+        min({{ column }}) as {{ column }},
         {%- endfor %}
         count(*) as source_row_count,
-        {{ content_hash(columns) }} as row_hash
-    from {{ read_raw(table_name) }} as source_rows
-    group by
-        {%- for column in columns %}
-        {{ column }}{{ "," if not loop.last }}
-        {%- endfor %}
+        row_hash
+    from (
+        select
+            *,
+            {{ content_hash(columns) }} as row_hash
+        from {{ read_raw(table_name) }} as source_rows
+    ) as hashed_rows
+    group by row_hash
 {%- endmacro %}
 
 
