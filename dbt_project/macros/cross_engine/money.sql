@@ -35,3 +35,27 @@
 {% macro convert_money(amount, rate) -%}
     cast(round(cast({{ amount }} as {{ money_type() }}) * cast({{ rate }} as decimal(38, 10)), 6) as {{ money_type() }})
 {%- endmacro %}
+
+
+{#- A rate (a fraction such as NRR = 1.07): numerator / denominator as decimal(38, 10), rounded half away
+    from zero, exact (no float); null when the denominator is 0 or null, never an error or infinity. -#}
+{% macro ratio(numerator, denominator) -%}
+    {{ return(adapter.dispatch('ratio', 'saas_warehouse')(numerator, denominator)) }}
+{%- endmacro %}
+{% macro default__ratio(numerator, denominator) -%}
+    cast(round(cast({{ numerator }} as numeric) / nullif(cast({{ denominator }} as numeric), 0), 10) as decimal(38, 10))
+{%- endmacro %}
+{% macro duckdb__ratio(numerator, denominator) -%}
+    case
+        when {{ denominator }} <> 0 then
+            (cast(
+                sign({{ numerator }}) * sign({{ denominator }})
+                * (
+                    (cast(abs(cast({{ numerator }} as decimal(38, 6))) * 1000000 as hugeint) * 10000000000 * 2
+                        + cast(abs(cast({{ denominator }} as decimal(38, 6))) * 1000000 as hugeint))
+                    // (2 * cast(abs(cast({{ denominator }} as decimal(38, 6))) * 1000000 as hugeint))
+                )
+                as decimal(38, 0)
+            ) * cast(0.0000000001 as decimal(11, 10)))
+    end
+{%- endmacro %}

@@ -19,10 +19,10 @@ charge_months as (
         charges.amount_reporting,
         months.month,
         {{ days_between('charges.period_start', 'charges.period_end') }} + 1 as period_days,
-        {{ days_between(
-            'charges.period_start',
-            'least(charges.period_end, cast(months.next_month - 1 as date))'
-        ) }} + 1 as days_through_month_end,
+        least(
+            {{ days_between('charges.period_start', 'charges.period_end') }} + 1,
+            {{ days_between('charges.period_start', 'months.next_month') }}
+        ) as days_through_month_end,
         greatest({{ days_between('charges.period_start', 'months.month') }}, 0) as days_before_month
     from charges
     inner join months
