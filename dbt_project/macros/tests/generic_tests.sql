@@ -169,3 +169,11 @@ inner join {{ model }} as total
     and total.size_segment = 'all'
 where {% for measure in measures %}segment_totals.{{ measure }} <> total.{{ measure }}{{ ' or ' if not loop.last }}{% endfor %}
 {% endtest %}
+
+
+{#- Every raw table balances: rows in = rows used + rows rejected + duplicates collapsed. -#}
+{% test reconciliation_balances(model) %}
+select *
+from {{ model }}
+where rows_in <> rows_used + rows_rejected + duplicates_collapsed
+{% endtest %}

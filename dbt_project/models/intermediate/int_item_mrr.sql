@@ -9,12 +9,7 @@ with states as (
 ),
 
 plans as (
-    select * from {{ ref('stg_billing__plans') }}
-    where rejection_reason is null
-),
-
-products as (
-    select * from {{ ref('stg_billing__products') }}
+    select * from {{ ref('int_plans__validated') }}
     where rejection_reason is null
 ),
 
@@ -26,7 +21,7 @@ priced as (
     select
         states.*,
         plans.product_id,
-        products.product_type,
+        plans.product_type,
         plans.tier_rank,
         plans.pricing_model,
         plans.billing_interval,
@@ -36,8 +31,6 @@ priced as (
     from states
     inner join plans
         on states.plan_id = plans.plan_id
-    inner join products
-        on plans.product_id = products.product_id
 ),
 
 converted as (

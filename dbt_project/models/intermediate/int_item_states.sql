@@ -10,7 +10,7 @@ with usable_events as (
 ),
 
 plans as (
-    select * from {{ ref('stg_billing__plans') }}
+    select * from {{ ref('int_plans__validated') }}
     where rejection_reason is null
 ),
 

@@ -16,13 +16,10 @@ known_customers as (
 
 known_plans as (
     select
-        plans.plan_id,
-        plans.currency as plan_currency
-    from {{ ref('stg_billing__plans') }} as plans
-    inner join {{ ref('stg_billing__products') }} as products
-        on plans.product_id = products.product_id
-        and products.rejection_reason is null
-    where plans.rejection_reason is null
+        plan_id,
+        currency as plan_currency
+    from {{ ref('int_plans__validated') }}
+    where rejection_reason is null
 ),
 
 fx_rate_ranges as (

@@ -41,6 +41,30 @@ with rejected as (
     where rejection_reason is not null
     union all
     select
+        'plans' as source_table,
+        plan_id as row_key,
+        rejection_reason as reason,
+        1 as raw_row_count
+    from {{ ref('int_plans__validated') }}
+    where rejection_reason is not null
+    union all
+    select
+        'plan_limits' as source_table,
+        plan_id || ' / ' || metric as row_key,
+        rejection_reason as reason,
+        1 as raw_row_count
+    from {{ ref('int_plan_limits__validated') }}
+    where rejection_reason is not null
+    union all
+    select
+        'usage_snapshots' as source_table,
+        customer_id || ' / ' || product_id || ' / ' || cast(snapshot_date as varchar) || ' / ' || metric as row_key,
+        rejection_reason as reason,
+        1 as raw_row_count
+    from {{ ref('int_usage_snapshots__validated') }}
+    where rejection_reason is not null
+    union all
+    select
         'one_time_charges' as source_table,
         charge_id as row_key,
         rejection_reason as reason,
