@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -11,6 +14,13 @@ import pandas as pd
 
 from orchestration.project import dbt_executable
 from orchestration.settings import DBT_PROJECT_DIR
+
+# dbt re-parses the whole project when its profile or --vars change (~4 s). Tests therefore pass the
+# landing folder and as-of date through the environment and always build into the same scratch file,
+# which is moved to the test's own path afterwards. Scratch file and dbt target folder belong to this
+# test process, so that two test runs never share them.
+SCRATCH_DIR = Path(tempfile.gettempdir()) / f"saas-warehouse-tests-{os.getpid()}"
+SCRATCH_BUILD_PATH = SCRATCH_DIR / "scratch.duckdb"
 
 
 def dbt(
@@ -22,8 +32,14 @@ def dbt(
     extra_vars: dict[str, object] | None = None,
     check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
-    dbt_vars: dict[str, object] = {"raw_dir": str(raw_dir), "as_of": as_of, "build_path": str(build_path)}
-    dbt_vars.update(extra_vars or {})
+    SCRATCH_BUILD_PATH.parent.mkdir(parents=True, exist_ok=True)
+    SCRATCH_BUILD_PATH.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "SAAS_RAW_DIR": str(raw_dir),
+        "SAAS_AS_OF": as_of,
+        "SAAS_BUILD_PATH": str(SCRATCH_BUILD_PATH),
+    }
     args = [
         dbt_executable(),
         command,
@@ -31,13 +47,18 @@ def dbt(
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
-        "--vars",
-        json.dumps(dbt_vars),
         "--no-use-colors",
+        "--target-path",
+        str(SCRATCH_DIR / "target"),
     ]
-    if select:
-        args += ["--select", select]
-    completed = subprocess.run(args, cwd=DBT_PROJECT_DIR, capture_output=True, text=True)
+    if extra_vars:
+        args += ["--vars", json.dumps(extra_vars)]
+    if select:  # only the tests whose every parent is selected
+        args += ["--select", select, "--indirect-selection", "cautious"]
+    completed = subprocess.run(args, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, env=env)
+    if SCRATCH_BUILD_PATH.exists():
+        build_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(SCRATCH_BUILD_PATH, build_path)
     if check and completed.returncode != 0:
         raise AssertionError(f"dbt {command} failed:\n{completed.stdout[-6000:]}\n{completed.stderr[-2000:]}")
     return completed

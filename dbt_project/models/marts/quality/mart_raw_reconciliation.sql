@@ -5,14 +5,14 @@
 -- rows_rejected from rejected_rows. The data test `reconciliation_balances` fails the build otherwise.
 {%- set tables = ['customers', 'products', 'plans', 'plan_limits', 'subscription_events', 'usage_charges',
     'one_time_charges', 'fx_rates', 'usage_snapshots'] %}
-{%- set used_sql = {
-    'customers': "select count(*) from " ~ ref('dim_customers'),
-    'plans': "select count(*) from " ~ ref('int_plans__validated') ~ " where rejection_reason is null",
-    'plan_limits': "select count(*) from " ~ ref('int_plan_limits__validated') ~ " where rejection_reason is null",
-    'usage_snapshots': "select count(*) from " ~ ref('int_usage_snapshots__validated') ~ " where rejection_reason is null",
-    'subscription_events': "select count(*) from " ~ ref('int_item_states'),
-    'usage_charges': "select count(*) from " ~ ref('int_usage_charges__validated') ~ " where rejection_reason is null",
-    'one_time_charges': "select count(*) from " ~ ref('int_one_time_charges__validated') ~ " where rejection_reason is null",
+{%- set used_rows = {
+    'customers': ('dim_customers', none),
+    'plans': ('int_plans__validated', 'rejection_reason is null'),
+    'plan_limits': ('int_plan_limits__validated', 'rejection_reason is null'),
+    'subscription_events': ('int_item_states', none),
+    'usage_charges': ('int_usage_charges__validated', 'rejection_reason is null'),
+    'one_time_charges': ('int_one_time_charges__validated', 'rejection_reason is null'),
+    'usage_snapshots': ('int_usage_snapshots__validated', 'rejection_reason is null'),
 } %}
 with counts as (
     {%- for table_name in tables %}
@@ -21,10 +21,11 @@ with counts as (
         (select count(*) from {{ read_raw(table_name) }} as raw_rows) as rows_in,
         (select count(*) from {{ ref('stg_billing__' ~ table_name) }}) as distinct_rows,
         (
-            {%- if table_name in used_sql %}
-            {{ used_sql[table_name] }}
-            {%- else %}
-            select count(*) from {{ ref('stg_billing__' ~ table_name) }} where rejection_reason is null
+            {%- set used_model, used_filter = used_rows.get(table_name, ('stg_billing__' ~ table_name, 'rejection_reason is null')) %}
+            select count(*)
+            from {{ ref(used_model) }}
+            {%- if used_filter %}
+            where {{ used_filter }}
             {%- endif %}
         ) as rows_used,
         (

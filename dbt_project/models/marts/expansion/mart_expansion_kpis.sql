@@ -1,0 +1,199 @@
+-- Expansion KPIs by month (metrics spec §5). Definitions that needed a choice (DECISIONS.md D-18):
+--   one_time_revenue_existing: validated one-time charges (amount in the reporting currency) charged in M
+--     by customers whose first active month is before M
+--   upsell: a customer-month with upsell_mrr > 0 (a product held in both months moved to a higher tier)
+--   upsell change: one product of such a customer-month whose quantity-weighted tier rose while it was
+--     held (recurring MRR > 0) at both month-ends; counted per customer × product, not per raw item
+--   first active day: the UTC day the customer's first paying item state in effect at a month-end began,
+--     or the period_start of its first usage charge if earlier, never before its first active month
+--   day of the first upsell / expansion: the last day of that month (the month-end snapshot that shows it)
+with bridge as (
+    select * from {{ ref('mart_mrr_bridge') }}
+    where size_segment = 'all'
+),
+
+movements as (
+    select * from {{ ref('fct_mrr_movements') }}
+),
+
+
+first_active_months as (
+    select
+        customer_id,
+        min(month) as first_active_month
+    from {{ ref('fct_mrr') }}
+    where is_active
+    group by customer_id
+),
+
+first_paying_item_days as (
+    select
+        customer_id,
+        min(cast(valid_from as date)) as first_day
+    from {{ ref('int_item_mrr') }}
+    where item_mrr > 0
+        and (end_month_exclusive is null or end_month_exclusive > first_month_in_effect)
+    group by customer_id
+),
+
+first_usage_days as (
+    select
+        customer_id,
+        min(period_start) as first_day
+    from {{ ref('int_usage_charges__validated') }}
+    where rejection_reason is null
+        and amount_reporting > 0
+    group by customer_id
+),
+
+first_active_days as (
+    select
+        first_active_months.customer_id,
+        first_active_months.first_active_month,
+        greatest(
+            first_active_months.first_active_month,
+            coalesce(
+                least(first_paying_item_days.first_day, first_usage_days.first_day),
+                first_paying_item_days.first_day,
+                first_usage_days.first_day,
+                first_active_months.first_active_month
+            )
+        ) as first_active_day
+    from first_active_months
+    left join first_paying_item_days
+        on first_active_months.customer_id = first_paying_item_days.customer_id
+    left join first_usage_days
+        on first_active_months.customer_id = first_usage_days.customer_id
+),
+
+first_upsells as (
+    select
+        customer_id,
+        min(month) as first_upsell_month
+    from movements
+    where upsell_mrr > 0
+    group by customer_id
+),
+
+first_expansions as (
+    select
+        customer_id,
+        min(month) as first_expansion_month
+    from movements
+    where movement_type = 'expansion'
+    group by customer_id
+),
+
+days_to_first_upsell as (
+    select
+        first_upsells.first_upsell_month as month,
+        count(*) as customers,
+        sum(
+            {{ days_between('first_active_days.first_active_day', add_months('first_upsells.first_upsell_month', 1)) }} - 1
+        ) as total_days
+    from first_upsells
+    inner join first_active_days
+        on first_upsells.customer_id = first_active_days.customer_id
+    group by first_upsells.first_upsell_month
+),
+
+days_to_first_expansion as (
+    select
+        first_expansions.first_expansion_month as month,
+        {{ median(
+            days_between('first_active_days.first_active_day', add_months('first_expansions.first_expansion_month', 1))
+            ~ ' - 1'
+        ) }} as median_days
+    from first_expansions
+    inner join first_active_days
+        on first_expansions.customer_id = first_active_days.customer_id
+    group by first_expansions.first_expansion_month
+),
+
+upsell_changes as (
+    select
+        product_changes.month,
+        count(*) as upsell_changes
+    from {{ ref('int_customer_product_mrr_changes') }} as product_changes
+    inner join movements
+        on product_changes.customer_id = movements.customer_id
+        and product_changes.month = movements.month
+        and movements.upsell_mrr > 0
+    where product_changes.recurring_mrr_start > 0
+        and product_changes.recurring_mrr_end > 0
+        and product_changes.tier_weight_end * product_changes.units_start
+        > product_changes.tier_weight_start * product_changes.units_end
+    group by product_changes.month
+),
+
+upsell_amounts as (
+    select
+        month,
+        count(*) as upsell_customers,
+        sum(upsell_mrr) as upsell_mrr
+    from movements
+    where upsell_mrr > 0
+    group by month
+),
+
+one_time_revenue as (
+    select
+        {{ month_start('charges.charged_at') }} as month,
+        sum(charges.amount_reporting) as one_time_revenue_existing
+    from {{ ref('int_one_time_charges__validated') }} as charges
+    inner join first_active_months
+        on charges.customer_id = first_active_months.customer_id
+        and first_active_months.first_active_month < {{ month_start('charges.charged_at') }}
+    where charges.rejection_reason is null
+    group by {{ month_start('charges.charged_at') }}
+),
+
+combined as (
+    select
+        bridge.month,
+        bridge.mrr_start,
+        bridge.new_mrr,
+        bridge.reactivation_mrr,
+        bridge.expansion_mrr,
+        lag(bridge.expansion_mrr) over (order by bridge.month) as previous_expansion_mrr,
+        coalesce(one_time_revenue.one_time_revenue_existing, 0) as one_time_revenue_existing,
+        bridge.customers_start,
+        coalesce(upsell_amounts.upsell_customers, 0) as upsell_customers,
+        upsell_amounts.upsell_mrr,
+        upsell_changes.upsell_changes,
+        days_to_first_upsell.customers as first_upsell_customers,
+        days_to_first_upsell.total_days as first_upsell_total_days,
+        days_to_first_expansion.median_days as median_days_to_first_expansion
+    from bridge
+    left join one_time_revenue
+        on bridge.month = one_time_revenue.month
+    left join upsell_amounts
+        on bridge.month = upsell_amounts.month
+    left join upsell_changes
+        on bridge.month = upsell_changes.month
+    left join days_to_first_upsell
+        on bridge.month = days_to_first_upsell.month
+    left join days_to_first_expansion
+        on bridge.month = days_to_first_expansion.month
+),
+
+final as (
+    select
+        month,
+        cast(expansion_mrr as {{ money_type() }}) as expansion_mrr,
+        {{ ratio('100 * expansion_mrr', 'mrr_start') }} as expansion_rate_pct,
+        {{ ratio('100 * (expansion_mrr - previous_expansion_mrr)', 'previous_expansion_mrr') }}
+            as expansion_mrr_growth_pct,
+        cast(expansion_mrr + one_time_revenue_existing as {{ money_type() }}) as expansion_revenue,
+        cast(one_time_revenue_existing as {{ money_type() }}) as one_time_revenue_existing,
+        {{ ratio('expansion_mrr', 'new_mrr + reactivation_mrr + expansion_mrr') }} as expansion_share_of_new_arr,
+        {{ ratio('100 * upsell_customers', 'customers_start') }} as upsell_conversion_rate_pct,
+        case
+            when upsell_changes > 0 then {{ exact_divide('upsell_mrr', 'upsell_changes') }}
+        end as average_upgrade_value,
+        {{ ratio('first_upsell_total_days', 'first_upsell_customers') }} as avg_days_to_first_upsell,
+        median_days_to_first_expansion
+    from combined
+)
+
+select * from final
