@@ -3,15 +3,18 @@
 import json
 import os
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, asset
+import duckdb
+from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, RetryRequested, asset
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.project import dbt_project, ensure_manifest
 from orchestration.resources import WarehouseResource
 
 PUBLISHED_MARTS_GROUP = "marts"
+TRANSIENT_ERROR_MARKERS = ("Could not set lock", "Conflicting lock", "No space left on device")
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -47,6 +50,9 @@ def warehouse_dbt_models(
     yield from invocation.stream()
     if not invocation.is_successful():
         failures = failed_dbt_nodes(invocation.get_artifact("run_results.json"))
+        if any(marker in failure for failure in failures for marker in TRANSIENT_ERROR_MARKERS):
+            # another process held the file, or the disk hiccupped: worth trying again, the data is fine
+            raise RetryRequested(max_retries=3, seconds_to_wait=30)
         raise Failure(
             description="dbt build failed; the warehouse was not published. " + "; ".join(failures),
             metadata={"failed_nodes": failures, "build_file": str(build_path)},
@@ -88,4 +94,29 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     os.replace(build_path, settings.warehouse_path)
     context.log.info(f"Published {settings.warehouse_path}")
-    return MaterializeResult(metadata={"path": str(settings.warehouse_path)})
+    exported = export_marts_to_parquet(settings.warehouse_path, settings.parquet_dir)
+    return MaterializeResult(
+        metadata={
+            "path": str(settings.warehouse_path),
+            "parquet_dir": str(settings.parquet_dir),
+            "marts": exported,
+        }
+    )
+
+
+def export_marts_to_parquet(warehouse_path: Path, parquet_dir: Path) -> int:
+    """Every table of the marts schema as <parquet_dir>/<table>.parquet, each written to a temporary
+    file and renamed, so a reader never sees a half-written file."""
+    parquet_dir.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(warehouse_path), read_only=True) as connection:
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        for table in tables:
+            partial = parquet_dir / f".{table}.parquet.tmp"
+            connection.execute(f"copy marts.{table} to '{partial}' (format parquet)")
+            os.replace(partial, parquet_dir / f"{table}.parquet")
+    return len(tables)

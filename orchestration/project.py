@@ -28,9 +28,23 @@ dbt_project = DbtProject(
 )
 
 
-def ensure_manifest(project: DbtProject = dbt_project) -> Path:
-    """A fresh clone has no manifest yet (and prepare_if_dev only acts under `dagster dev`): parse once."""
+PROJECT_SOURCE_FOLDERS = ("models", "macros", "tests", "reference_data")
+
+
+def manifest_is_stale(project: DbtProject) -> bool:
+    """No manifest yet (a fresh clone), or a model, macro, test or YAML changed after it was written."""
     if not project.manifest_path.exists():
+        return True
+    written = project.manifest_path.stat().st_mtime
+    project_files = [project.project_dir / "dbt_project.yml"]
+    for folder in PROJECT_SOURCE_FOLDERS:
+        project_files.extend(path for path in (project.project_dir / folder).rglob("*") if path.is_file())
+    return any(path.stat().st_mtime > written for path in project_files)
+
+
+def ensure_manifest(project: DbtProject = dbt_project) -> Path:
+    """Parse the project when its manifest is missing or stale (prepare_if_dev acts only in `dagster dev`)."""
+    if manifest_is_stale(project):
         command = [
             dbt_executable(),
             "parse",

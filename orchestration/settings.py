@@ -51,5 +51,10 @@ class WarehouseSettings:
         publishing is an atomic rename)."""
         return self.warehouse_path.parent / f".build-{run_id}.duckdb"
 
+    @property
+    def parquet_dir(self) -> Path:
+        """Where the published marts are exported as Parquet files, beside the DuckDB file."""
+        return self.warehouse_path.parent / "parquet"
+
     def dbt_vars(self, build_path: Path) -> dict[str, str]:
         return {"raw_dir": str(self.raw_dir), "as_of": self.as_of, "build_path": str(build_path)}

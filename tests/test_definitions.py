@@ -47,6 +47,12 @@ def test_every_published_mart_is_an_asset_with_checks() -> None:
     check_keys = {check.name for check in defs.resolve_asset_graph().asset_check_keys}
     assert "bridge_identity_mart_mrr_bridge_" in check_keys
     assert "mechanisms_sum_to_delta_fct_mrr_movements_" in check_keys
+    assert {
+        "customer_mrr_matches_reference",
+        "movements_match_reference",
+        "bridge_identity_holds",
+    } <= check_keys
+    assert defs.resolve_sensor_def("new_raw_files_sensor").job_name == BUILD_JOB_NAME
 
 
 def test_build_job_selects_every_model_and_the_publish_step() -> None:

@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "fct_mrr_movements"}}}) }}
 -- The movements of a month add up to the change in total month-end MRR between fct_mrr's months:
 -- Σ delta(M) = Σ mrr(M) − Σ mrr(M−1), every month. Returns the months where they do not.
 with monthly_mrr as (

@@ -1,0 +1,102 @@
+"""Pure comparisons behind the Python asset checks: each returns the rows that break a rule (empty = pass).
+
+They take plain DataFrames (the warehouse's tables and the reference implementation's), so they are
+unit-tested without Dagster.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+
+MECHANISMS = ("cross_sell", "product_churn", "add_on", "seat", "upsell", "downgrade", "price", "usage")
+# The SQL keeps each item's MRR rounded to 6 decimals, the reference floats: a customer's sum of a few items
+# may differ by millionths, never by a hundredth of a cent.
+MONEY_TOLERANCE = 0.0001
+RATE_TOLERANCE = 0.000001
+
+
+def as_float(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series.map(lambda value: float(value) if isinstance(value, Decimal) else value))
+
+
+def month_key(series: pd.Series) -> pd.Series:
+    return pd.to_datetime(series).dt.strftime("%Y-%m-%d")
+
+
+def value_differences(
+    warehouse: pd.DataFrame,
+    reference: pd.DataFrame,
+    keys: list[str],
+    columns: dict[str, str],
+    tolerance: float,
+) -> pd.DataFrame:
+    """Rows missing on either side, and values (warehouse column -> reference column) that differ."""
+    left = warehouse.assign(**{key: warehouse[key].astype(str) for key in keys if key != "month"})
+    right = reference.assign(**{key: reference[key].astype(str) for key in keys if key != "month"})
+    if "month" in keys:
+        left = left.assign(month=month_key(left["month"]))
+        right = right.assign(month=month_key(right["month"]))
+    merged = left[keys + list(columns)].merge(
+        right[keys + list(columns.values())].rename(
+            columns={ref: f"{ref}__reference" for ref in columns.values()}
+        ),
+        on=keys,
+        how="outer",
+        indicator=True,
+    )
+    problems = merged["_merge"] != "both"
+    for warehouse_column, reference_column in columns.items():
+        ours = merged[warehouse_column]
+        theirs = merged[f"{reference_column}__reference"]
+        if pd.api.types.is_numeric_dtype(theirs) or ours.map(lambda v: isinstance(v, Decimal)).any():
+            gap = (as_float(ours) - as_float(theirs)).abs()
+            both_null = ours.isna() & theirs.isna()
+            problems |= ~both_null & ((gap > tolerance) | ours.isna() | theirs.isna())
+        else:
+            problems |= ours.astype(str) != theirs.astype(str)
+    return merged[problems].drop(columns="_merge").reset_index(drop=True)
+
+
+def bridge_identity_breaks(bridge: pd.DataFrame) -> pd.DataFrame:
+    """Bridge rows where start + new + reactivation + expansion − contraction − churn ≠ end (exactly)."""
+    computed = (
+        bridge["mrr_start"]
+        + bridge["new_mrr"]
+        + bridge["reactivation_mrr"]
+        + bridge["expansion_mrr"]
+        - bridge["contraction_mrr"]
+        - bridge["churn_mrr"]
+    )
+    return bridge[computed != bridge["mrr_end"]].reset_index(drop=True)
+
+
+def mechanism_sum_breaks(movements: pd.DataFrame) -> pd.DataFrame:
+    """Expansion/contraction rows whose mechanisms do not sum exactly to delta."""
+    rows = movements[movements["movement_type"].isin(["expansion", "contraction"])]
+    total = sum(rows[f"{mechanism}_mrr"] for mechanism in MECHANISMS)
+    return rows[total != rows["delta"]].reset_index(drop=True)
+
+
+def customer_month_gaps(fct_mrr: pd.DataFrame) -> pd.DataFrame:
+    """Customers missing a month between their first and last month in fct_mrr."""
+    months = pd.to_datetime(fct_mrr["month"])
+    spans = (
+        fct_mrr.assign(month_index=months.dt.year * 12 + months.dt.month)
+        .groupby("customer_id")["month_index"]
+        .agg(["min", "max", "count"])
+    )
+    return spans[spans["count"] != spans["max"] - spans["min"] + 1].reset_index()
+
+
+def unaccounted_rows(reconciliation: pd.DataFrame, rows_in_files: dict[str, int]) -> pd.DataFrame:
+    """Tables whose rows in (counted here from the files) ≠ used + rejected + duplicates collapsed."""
+    table = reconciliation.set_index("source_table")
+    counted = pd.Series(rows_in_files, name="rows_in_counted").reindex(table.index).fillna(0).astype(int)
+    table = table.join(counted)
+    broken = (table["rows_in"] != table["rows_in_counted"]) | (
+        table["rows_in_counted"]
+        != table["rows_used"] + table["rows_rejected"] + table["duplicates_collapsed"]
+    )
+    return table[broken].reset_index()

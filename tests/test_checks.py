@@ -1,0 +1,87 @@
+"""The Python asset checks: they pass on the golden scenario and report tampered values precisely."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration import checks
+from orchestration.settings import WarehouseSettings
+from tests.conftest import GOLDEN_AS_OF, GOLDEN_RAW_DIR
+
+EVALUATIONS = [
+    checks.customer_mrr_vs_reference,
+    checks.movements_vs_reference,
+    checks.retention_vs_reference,
+    checks.bridge_identity,
+    checks.mechanisms_sum_to_delta,
+    checks.no_missing_customer_months,
+    checks.raw_rows_accounted,
+]
+SETTINGS = WarehouseSettings(GOLDEN_RAW_DIR, Path("unused.duckdb"), GOLDEN_AS_OF).validated()
+
+
+@pytest.mark.parametrize("evaluate", EVALUATIONS, ids=lambda evaluate: evaluate.__name__)
+def test_every_check_passes_on_the_golden_scenario(golden_warehouse: Path, evaluate) -> None:
+    problems, compared, _ = evaluate(golden_warehouse, SETTINGS)
+    assert compared > 0
+    assert problems.empty, problems
+
+
+@pytest.fixture
+def tampered(golden_warehouse: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "tampered.duckdb"
+    shutil.copy(golden_warehouse, copy)
+    return copy
+
+
+def tamper(path: Path, sql: str) -> None:
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(sql)
+
+
+def test_a_wrong_customer_month_is_reported(tampered: Path) -> None:
+    tamper(
+        tampered,
+        "update marts.fct_mrr set mrr = mrr + 0.01 where customer_id = 'C3' and month = date '2025-09-01'",
+    )
+    problems, _, _ = checks.customer_mrr_vs_reference(tampered, SETTINGS)
+    assert list(zip(problems.customer_id, problems.month, strict=True)) == [("C3", "2025-09-01")]
+
+
+def test_a_wrong_mechanism_is_reported_twice(tampered: Path) -> None:
+    tamper(
+        tampered,
+        "update marts.fct_mrr_movements set seat_mrr = 32.39, price_mrr = 0.01 where customer_id = 'C3' and month = date '2025-09-01'",
+    )
+    against_reference, _, _ = checks.movements_vs_reference(tampered, SETTINGS)
+    assert list(against_reference.customer_id) == ["C3"]
+    tamper(
+        tampered,
+        "update marts.fct_mrr_movements set price_mrr = 0 where customer_id = 'C3' and month = date '2025-09-01'",
+    )
+    sums, _, _ = checks.mechanisms_sum_to_delta(tampered, SETTINGS)
+    assert list(sums.customer_id) == ["C3"]
+
+
+def test_a_broken_bridge_and_a_missing_month_are_reported(tampered: Path) -> None:
+    tamper(
+        tampered, "update marts.mart_mrr_bridge set churn_mrr = churn_mrr + 1 where month = date '2025-03-01'"
+    )
+    breaks, _, _ = checks.bridge_identity(tampered, SETTINGS)
+    assert set(breaks.size_segment) == {"all", "smb", "mid_market", "enterprise", "unknown"}
+    tamper(tampered, "delete from marts.fct_mrr where customer_id = 'C8' and month = date '2025-04-01'")
+    gaps, _, _ = checks.no_missing_customer_months(tampered, SETTINGS)
+    assert list(gaps.customer_id) == ["C8"]
+
+
+def test_an_unaccounted_raw_row_is_reported(tampered: Path) -> None:
+    tamper(
+        tampered,
+        "update marts.mart_raw_reconciliation set rows_used = rows_used - 1 where source_table = 'plans'",
+    )
+    problems, _, _ = checks.raw_rows_accounted(tampered, SETTINGS)
+    assert list(problems.source_table) == ["plans"]
