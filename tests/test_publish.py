@@ -155,3 +155,26 @@ def test_sensor_requests_a_build_when_raw_files_change(tmp_path: Path) -> None:
     )
     landed = new_raw_files_sensor(build_sensor_context(cursor=cursor, resources={"warehouse": warehouse}))
     assert isinstance(landed, RunRequest) and landed.run_key != cursor
+
+
+def test_a_failing_python_check_blocks_publishing(
+    golden_published: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the reference implementation disagrees on one customer-month, nothing is published."""
+    from orchestration import checks
+
+    honest = checks.reference_tables
+
+    def disagreeing(raw_dir: str, as_of):
+        tables = dict(honest(raw_dir, as_of))
+        fct_mrr = tables["fct_mrr"].copy()
+        fct_mrr.loc[fct_mrr.index[0], "mrr"] += 1
+        tables["fct_mrr"] = fct_mrr
+        return tables
+
+    monkeypatch.setattr(checks, "reference_tables", disagreeing)
+    before = file_digest(golden_published)
+    result = execute_build(WarehouseSettings(GOLDEN_RAW_DIR, golden_published, GOLDEN_AS_OF).validated())
+    assert not result.success
+    assert "customer_mrr_matches_reference" in result.error
+    assert file_digest(golden_published) == before
