@@ -25,3 +25,12 @@
         else 'enterprise'
     end
 {%- endmacro %}
+
+
+{#- The exchange rate that applies on a day (DECISIONS.md D-06): the range of int_fx_rate_ranges, joined as
+    `left join int_fx_rate_ranges as fx_rate_ranges on {{ fx_rate_applies(currency, day) }}`. -#}
+{% macro fx_rate_applies(currency_expression, day_expression, ranges='fx_rate_ranges') -%}
+    {{ ranges }}.currency = {{ currency_expression }}
+        and {{ day_expression }} >= {{ ranges }}.valid_from_date
+        and ({{ day_expression }} < {{ ranges }}.valid_until_date or {{ ranges }}.valid_until_date is null)
+{%- endmacro %}

@@ -47,9 +47,7 @@ converted as (
         end as mrr_in_item_currency
     from priced
     left join fx_rate_ranges
-        on priced.currency = fx_rate_ranges.currency
-        and priced.state_began_on >= fx_rate_ranges.valid_from_date
-        and (priced.state_began_on < fx_rate_ranges.valid_until_date or fx_rate_ranges.valid_until_date is null)
+        on {{ fx_rate_applies('priced.currency', 'priced.state_began_on') }}
 ),
 
 final as (

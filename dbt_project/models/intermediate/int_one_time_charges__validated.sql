@@ -35,12 +35,7 @@ checked as (
     left join known_customers
         on staged_charges.customer_id = known_customers.customer_id
     left join fx_rate_ranges
-        on staged_charges.currency = fx_rate_ranges.currency
-        and cast(staged_charges.charged_at as date) >= fx_rate_ranges.valid_from_date
-        and (
-            cast(staged_charges.charged_at as date) < fx_rate_ranges.valid_until_date
-            or fx_rate_ranges.valid_until_date is null
-        )
+        on {{ fx_rate_applies('staged_charges.currency', 'cast(staged_charges.charged_at as date)') }}
 ),
 
 final as (

@@ -58,12 +58,7 @@ referenced as (
         end as reference_problem
     from with_currency
     left join fx_rate_ranges
-        on with_currency.currency_set = fx_rate_ranges.currency
-        and cast(with_currency.occurred_at as date) >= fx_rate_ranges.valid_from_date
-        and (
-            cast(with_currency.occurred_at as date) < fx_rate_ranges.valid_until_date
-            or fx_rate_ranges.valid_until_date is null
-        )
+        on {{ fx_rate_applies('with_currency.currency_set', 'cast(with_currency.occurred_at as date)') }}
 ),
 
 with_lifecycle as (
@@ -104,39 +99,23 @@ lifecycle_checked as (
 
 final as (
     select
-        event_id,
-        occurred_at,
-        recorded_at,
-        customer_id,
-        subscription_id,
-        item_id,
-        event_type,
-        plan_id,
-        quantity,
-        unit_price,
-        currency,
-        discount_percent,
-        is_trial,
-        lifecycle_problem as rejection_reason
-    from lifecycle_checked
-    union all
-    select
-        event_id,
-        occurred_at,
-        recorded_at,
-        customer_id,
-        subscription_id,
-        item_id,
-        event_type,
-        plan_id,
-        quantity,
-        unit_price,
-        currency,
-        discount_percent,
-        is_trial,
-        reference_problem as rejection_reason
+        referenced.event_id,
+        referenced.occurred_at,
+        referenced.recorded_at,
+        referenced.customer_id,
+        referenced.subscription_id,
+        referenced.item_id,
+        referenced.event_type,
+        referenced.plan_id,
+        referenced.quantity,
+        referenced.unit_price,
+        referenced.currency,
+        referenced.discount_percent,
+        referenced.is_trial,
+        coalesce(referenced.reference_problem, lifecycle_checked.lifecycle_problem) as rejection_reason
     from referenced
-    where reference_problem is not null
+    left join lifecycle_checked
+        on referenced.event_id = lifecycle_checked.event_id
 )
 
 select * from final

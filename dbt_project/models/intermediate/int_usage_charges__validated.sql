@@ -51,9 +51,7 @@ checked as (
     left join plans
         on staged_charges.plan_id = plans.plan_id
     left join fx_rate_ranges
-        on staged_charges.currency = fx_rate_ranges.currency
-        and staged_charges.period_start >= fx_rate_ranges.valid_from_date
-        and (staged_charges.period_start < fx_rate_ranges.valid_until_date or fx_rate_ranges.valid_until_date is null)
+        on {{ fx_rate_applies('staged_charges.currency', 'staged_charges.period_start') }}
 ),
 
 final as (
