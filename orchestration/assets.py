@@ -40,7 +40,7 @@ def warehouse_dbt_models(
 ) -> Iterator[Any]:
     """`dbt build` (models, data tests, unit tests) into a fresh DuckDB file for this run."""
     settings = warehouse.settings
-    build_path = settings.build_path(context.run_id)
+    build_path = settings.build_path(context.run.run_id)
     build_path.parent.mkdir(parents=True, exist_ok=True)
     context.log.info(
         f"Building from {settings.raw_dir} into {build_path} (as of {settings.as_of or 'today'})"
@@ -86,7 +86,7 @@ def published_mart_keys() -> list[AssetKey]:
 )
 def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     settings = warehouse.settings
-    build_path = settings.build_path(context.run_id)
+    build_path = settings.build_path(context.run.run_id)
     if not build_path.exists():
         raise FileNotFoundError(
             f"The build file {build_path} of this run does not exist; nothing to publish."

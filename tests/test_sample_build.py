@@ -34,7 +34,10 @@ def test_build_succeeds_and_publishes_one_file(sample_build: tuple[BuildResult, 
     result, warehouse_path = sample_build
     assert result.success, result.error
     assert warehouse_path.exists()
-    assert [path.name for path in warehouse_path.parent.iterdir()] == ["saas.duckdb"]  # no build file left
+    assert sorted(path.name for path in warehouse_path.parent.iterdir()) == [
+        "parquet",
+        "saas.duckdb",
+    ]  # no build file
 
 
 def test_bridge_identity_holds_to_the_cent_every_month(sample_build: tuple[BuildResult, Path]) -> None:
