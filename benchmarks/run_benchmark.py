@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from orchestration.generator import generate_company  # noqa: E402
 from orchestration.project import dbt_executable  # noqa: E402
-from orchestration.settings import DBT_PROJECT_DIR  # noqa: E402
+from orchestration.settings import DBT_PROJECT_DIR, DEFAULT_RAW_DIR  # noqa: E402
 
 DATA_DIR = REPO_ROOT / "benchmarks" / "data"
 RUNS_DIR = REPO_ROOT / "benchmarks" / "runs"
@@ -61,7 +61,11 @@ class Measurement:
 
 
 def company(customers: int) -> tuple[Path, int]:
-    """A generated company (Parquet), cached between runs; returns its folder and its event count."""
+    """A generated company (Parquet), cached between runs; returns its folder and its event count.
+    0 customers means the sample company shipped in seeds/ (CSV)."""
+    if customers == 0:
+        events = len((DEFAULT_RAW_DIR / "subscription_events.csv").read_text().splitlines()) - 1
+        return DEFAULT_RAW_DIR, events
     folder = DATA_DIR / f"company_{customers}"
     marker = folder / ".complete"
     if not marker.exists():
@@ -133,8 +137,9 @@ def report(measurements: list[Measurement], as_of: str) -> str:
     ]
     for m in measurements:
         slowest = ", ".join(f"{name} {seconds:.1f}" for name, seconds in m.slowest[:3])
+        label = "sample (seeds/, CSV)" if m.customers == 0 else f"{m.customers:,}"
         lines.append(
-            f"| {m.customers:,} | {m.events:,} | {m.wall_seconds:.1f} | {m.core_seconds:.1f} "
+            f"| {label} | {m.events:,} | {m.wall_seconds:.1f} | {m.core_seconds:.1f} "
             f"| {m.events / m.wall_seconds:,.0f} | {m.peak_rss_mib:,.0f} | {slowest} |"
         )
     lines += [
@@ -150,7 +155,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--customers", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument(
+        "--customers",
+        type=int,
+        nargs="+",
+        default=[0, 10_000, 100_000],
+        help="0 = the sample company in seeds/",
+    )
     parser.add_argument("--as-of", default="2026-10-31")
     parser.add_argument("--output", type=Path, default=REPO_ROOT / "benchmarks" / "RESULTS.md")
     args = parser.parse_args()
