@@ -50,6 +50,9 @@ MRR_CORE_MODELS = (
 )
 
 
+CONTENDERS = ("lower_bound", "peer_spine", "pandas_reference")
+
+
 @dataclass(frozen=True)
 class Measurement:
     customers: int
@@ -58,6 +61,18 @@ class Measurement:
     core_seconds: float
     peak_rss_mib: float
     slowest: list[tuple[str, float]]
+    contenders: dict[str, tuple[float, float]]  # name -> (wall seconds, peak RSS MiB)
+
+
+def run_contender(name: str, raw_dir: Path, as_of: str) -> tuple[float, float]:
+    """One contender in its own process; wall time and peak RSS from /usr/bin/time."""
+    script = REPO_ROOT / "benchmarks" / "contenders.py"
+    command = ["/usr/bin/time", "-f", "TIME %e %M", sys.executable, str(script), name, str(raw_dir), as_of]
+    completed = subprocess.run(command, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise SystemExit(f"{name} failed:\n{completed.stderr[-3000:]}")
+    seconds, kib = completed.stderr.strip().splitlines()[-1].split()[1:]
+    return float(seconds), int(kib) / 1024
 
 
 def company(customers: int) -> tuple[Path, int]:
@@ -113,7 +128,8 @@ def measure(customers: int, as_of: str) -> Measurement:
     core = sum(model_times.get(name, 0.0) for name in MRR_CORE_MODELS)
     slowest = sorted(model_times.items(), key=lambda item: item[1], reverse=True)[:5]
     build_path.unlink(missing_ok=True)
-    return Measurement(customers, events, wall, core, peak_rss_mib, slowest)
+    contenders = {name: run_contender(name, raw_dir, as_of) for name in CONTENDERS}
+    return Measurement(customers, events, wall, core, peak_rss_mib, slowest, contenders)
 
 
 def machine() -> str:
@@ -144,9 +160,26 @@ def report(measurements: list[Measurement], as_of: str) -> str:
         )
     lines += [
         "",
+        "Other contenders on the same data, each in its own process "
+        "(wall s / peak RSS MiB; ratio = time / lower bound):",
+        "",
+        "| customers | lower bound (one DuckDB query) | peer: date spine (mrr-playbook style) "
+        "| pandas reference | warehouse MRR core / lower bound | full build / lower bound |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for m in measurements:
+        label = "sample" if m.customers == 0 else f"{m.customers:,}"
+        lower = m.contenders["lower_bound"][0]
+        cells = [f"{m.contenders[name][0]:.1f} s / {m.contenders[name][1]:,.0f}" for name in CONTENDERS]
+        ratios = f"{m.core_seconds / lower:.1f}x | {m.wall_seconds / lower:.1f}x"
+        lines.append(f"| {label} | {' | '.join(cells)} | {ratios} |")
+    lines += [
+        "",
         "The full build runs every model, data test and unit test (dbt build). The MRR core models figure",
         "is the sum of the execution times dbt reports for the models from the raw events to",
-        "`fct_mrr_movements`.",
+        "`fct_mrr_movements`. The lower bound and the peer read the raw events only (no validation, FX,",
+        "usage, movements or tests, floats); the pandas reference does everything the Python checks compare.",
+        "Startup costs (dbt parsing ~5 s, Python imports) weigh on the small sizes.",
     ]
     return "\n".join(lines) + "\n"
 
