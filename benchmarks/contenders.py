@@ -36,8 +36,9 @@ def reader(raw_dir: Path, table: str) -> str:
     return f"read_csv('{raw_dir / f'{table}.csv'}', header = true, all_varchar = true)"
 
 
-def item_periods_sql(raw_dir: Path) -> str:
-    """Item states with a float MRR and their month range (shared by both SQL contenders)."""
+def item_periods_sql(raw_dir: Path, as_of: str) -> str:
+    """Item states with a float MRR and their month range, and the months through the as-of month
+    (shared by both SQL contenders)."""
     return f"""
     with events as (
         select
@@ -86,20 +87,21 @@ def item_periods_sql(raw_dir: Path) -> str:
             end as mrr
         from states
         inner join plans on states.plan_id = plans.plan_id
+    ),
+    months as (
+        select generated as month
+        from generate_series(
+            (select min(start_month) from periods), date_trunc('month', date '{as_of}'), interval 1 month
+        ) as series (generated)
     )
     """
 
 
 def lower_bound(raw_dir: Path, as_of: str) -> tuple[int, float]:
     sql = (
-        item_periods_sql(raw_dir)
-        + f"""
-    , months as (
-        select generated as month
-        from generate_series(
-            (select min(start_month) from periods), date_trunc('month', date '{as_of}'), interval 1 month
-        ) as series (generated)
-    )
+        item_periods_sql(raw_dir, as_of)
+        + """
+
     select periods.customer_id, months.month, sum(periods.mrr) as mrr
     from periods
     inner join months
@@ -115,15 +117,10 @@ def lower_bound(raw_dir: Path, as_of: str) -> tuple[int, float]:
 
 def peer_spine(raw_dir: Path, as_of: str) -> tuple[int, float]:
     sql = (
-        item_periods_sql(raw_dir)
-        + f"""
-    , months as (
-        select generated as month
-        from generate_series(
-            (select min(start_month) from periods), date_trunc('month', date '{as_of}'), interval 1 month
-        ) as series (generated)
-    ),
-    customers as (
+        item_periods_sql(raw_dir, as_of)
+        + """
+
+    , customers as (
         select customer_id, min(start_month) as first_month from periods group by 1
     ),
     customer_months as (  -- the spine: every customer x every month since its first
