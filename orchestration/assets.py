@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,9 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, RetryRequested, asset
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.project import dbt_project, ensure_manifest
+from orchestration.project import code_fingerprint, dbt_project, ensure_manifest
 from orchestration.resources import WarehouseResource
+from orchestration.settings import WarehouseSettings
 
 PUBLISHED_MARTS_GROUP = "marts"
 TRANSIENT_ERROR_MARKERS = ("Could not set lock", "Conflicting lock", "No space left on device")
@@ -38,14 +40,17 @@ translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_as
 def warehouse_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
-    """`dbt build` (models, data tests, unit tests) into a fresh DuckDB file for this run."""
+    """`dbt build` (models, data tests, unit tests) into this run's own DuckDB file: a copy of the
+    published warehouse (incremental: only the customers whose inputs changed are recomputed) or a new
+    file (full build)."""
     settings = warehouse.settings
     build_path = settings.build_path(context.run.run_id)
-    build_path.parent.mkdir(parents=True, exist_ok=True)
+    started_from = start_build_file(settings, build_path)
     context.log.info(
-        f"Building from {settings.raw_dir} into {build_path} (as of {settings.as_of or 'today'})"
+        f"Building from {settings.raw_dir} into {build_path} (as of {settings.as_of or 'today'}; "
+        f"{'starting from ' + str(started_from) if started_from else 'full build'})"
     )
-    dbt_vars = json.dumps(settings.dbt_vars(build_path))
+    dbt_vars = json.dumps(settings.dbt_vars(build_path, code_fingerprint()))
     invocation = dbt.cli(["build", "--vars", dbt_vars], context=context, raise_on_error=False)
     yield from invocation.stream()
     if not invocation.is_successful():
@@ -57,6 +62,20 @@ def warehouse_dbt_models(
             description="dbt build failed; the warehouse was not published. " + "; ".join(failures),
             metadata={"failed_nodes": failures, "build_file": str(build_path)},
         )
+
+
+def start_build_file(settings: WarehouseSettings, build_path: Path) -> Path | None:
+    """Copy the published warehouse into the build file when building incrementally; the models decide
+    from its landing listing and settings what to recompute (landing_build_scope). The published file
+    is only read, so readers are not disturbed. Returns the file started from, or None (a new file)."""
+    build_path.parent.mkdir(parents=True, exist_ok=True)
+    build_path.unlink(missing_ok=True)
+    if not settings.incremental or not settings.warehouse_path.exists():
+        return None
+    partial = build_path.with_name(build_path.name + ".copying")
+    shutil.copyfile(settings.warehouse_path, partial)
+    os.replace(partial, build_path)
+    return settings.warehouse_path
 
 
 def failed_dbt_nodes(run_results: Mapping[str, Any]) -> list[str]:

@@ -26,6 +26,7 @@ def run_config_for(settings: WarehouseSettings) -> dict:
                     "raw_dir": str(settings.raw_dir),
                     "warehouse_path": str(settings.warehouse_path),
                     "as_of": settings.as_of,
+                    "incremental": settings.incremental,
                 }
             }
         },

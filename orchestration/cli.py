@@ -34,6 +34,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     build.add_argument(
         "--as-of", help="YYYY-MM-DD that closes the month range (default: SAAS_AS_OF or today)."
     )
+    build.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="Rebuild everything instead of starting from the published warehouse (SAAS_INCREMENTAL=false).",
+    )
 
     generate = commands.add_parser("generate", help="Write a synthetic company in the raw contract's layout.")
     generate.add_argument("--customers", type=int, required=True, help="Number of customers.")
@@ -50,6 +55,7 @@ def settings_from(args: argparse.Namespace) -> WarehouseSettings:
         raw_dir=args.raw_dir or from_env.raw_dir,
         warehouse_path=args.warehouse or from_env.warehouse_path,
         as_of=args.as_of if args.as_of is not None else from_env.as_of,
+        incremental=from_env.incremental and not args.full_refresh,
     ).validated()
 
 

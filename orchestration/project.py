@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -36,10 +37,25 @@ def manifest_is_stale(project: DbtProject) -> bool:
     if not project.manifest_path.exists():
         return True
     written = project.manifest_path.stat().st_mtime
-    project_files = [project.project_dir / "dbt_project.yml"]
+    return any(path.stat().st_mtime > written for path in project_source_files(project.project_dir))
+
+
+def project_source_files(project_dir: Path = DBT_PROJECT_DIR) -> list[Path]:
+    """The files whose content decides what the models compute (sorted, so the order is stable)."""
+    files = [project_dir / "dbt_project.yml"]
     for folder in PROJECT_SOURCE_FOLDERS:
-        project_files.extend(path for path in (project.project_dir / folder).rglob("*") if path.is_file())
-    return any(path.stat().st_mtime > written for path in project_files)
+        files.extend(path for path in (project_dir / folder).rglob("*") if path.is_file())
+    return sorted(files)
+
+
+def code_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """A hash of the dbt project's files: an incremental build reuses the previous build only when the
+    code that made it is the same (dbt var code_fingerprint, D-25)."""
+    digest = hashlib.sha256()
+    for path in project_source_files(project_dir):
+        digest.update(str(path.relative_to(project_dir)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def ensure_manifest(project: DbtProject = dbt_project) -> Path:

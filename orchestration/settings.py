@@ -23,6 +23,8 @@ class WarehouseSettings:
     raw_dir: Path
     warehouse_path: Path
     as_of: str = ""
+    # Start from the published warehouse and recompute only what changed (D-25); False: a full build.
+    incremental: bool = True
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> WarehouseSettings:
@@ -31,6 +33,7 @@ class WarehouseSettings:
             raw_dir=Path(env.get("SAAS_RAW_DIR") or DEFAULT_RAW_DIR),
             warehouse_path=Path(env.get("SAAS_WAREHOUSE_PATH") or DEFAULT_WAREHOUSE_PATH),
             as_of=env.get("SAAS_AS_OF", ""),
+            incremental=env.get("SAAS_INCREMENTAL", "true").strip().lower() not in ("0", "false", "no"),
         ).validated()
 
     def validated(self) -> WarehouseSettings:
@@ -44,6 +47,7 @@ class WarehouseSettings:
             raw_dir=self.raw_dir.expanduser().resolve(),
             warehouse_path=self.warehouse_path.expanduser().resolve(),
             as_of=self.as_of,
+            incremental=self.incremental,
         )
 
     def build_path(self, run_id: str) -> Path:
@@ -56,5 +60,10 @@ class WarehouseSettings:
         """Where the published marts are exported as Parquet files, beside the DuckDB file."""
         return self.warehouse_path.parent / "parquet"
 
-    def dbt_vars(self, build_path: Path) -> dict[str, str]:
-        return {"raw_dir": str(self.raw_dir), "as_of": self.as_of, "build_path": str(build_path)}
+    def dbt_vars(self, build_path: Path, code_fingerprint: str = "") -> dict[str, str]:
+        return {
+            "raw_dir": str(self.raw_dir),
+            "as_of": self.as_of,
+            "build_path": str(build_path),
+            "code_fingerprint": code_fingerprint,
+        }

@@ -31,9 +31,13 @@ def dbt(
     select: str | None = None,
     extra_vars: dict[str, object] | None = None,
     check: bool = True,
+    start_from: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """start_from: a previous build file to copy and build on (an incremental build); None: a new file."""
     SCRATCH_BUILD_PATH.parent.mkdir(parents=True, exist_ok=True)
     SCRATCH_BUILD_PATH.unlink(missing_ok=True)
+    if start_from is not None:
+        shutil.copyfile(start_from, SCRATCH_BUILD_PATH)
     env = {
         **os.environ,
         "SAAS_RAW_DIR": str(raw_dir),

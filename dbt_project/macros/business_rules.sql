@@ -29,6 +29,23 @@
 
 {#- The exchange rate that applies on a day (DECISIONS.md D-06): the range of int_fx_rate_ranges, joined as
     `left join int_fx_rate_ranges as fx_rate_ranges on {{ fx_rate_applies(currency, day) }}`. -#}
+{#- The whole join clause: `from x {{ fx_rate_join(currency, day) }}`. DuckDB's ASOF join finds the latest
+    rate_date on or before the day directly; a range join with an equality on currency alone compares
+    every row with every rate of its currency (about 1,000 a year), which dominated the build at scale. -#}
+{% macro fx_rate_join(currency_expression, day_expression, ranges='fx_rate_ranges') -%}
+    {{ return(adapter.dispatch('fx_rate_join', 'saas_warehouse')(currency_expression, day_expression, ranges)) }}
+{%- endmacro %}
+{% macro default__fx_rate_join(currency_expression, day_expression, ranges) -%}
+    left join {{ ranges }}
+        on {{ fx_rate_applies(currency_expression, day_expression, ranges) }}
+{%- endmacro %}
+{% macro duckdb__fx_rate_join(currency_expression, day_expression, ranges) -%}
+    asof left join {{ ranges }}
+        on {{ ranges }}.currency = {{ currency_expression }}
+        and {{ day_expression }} >= {{ ranges }}.valid_from_date
+{%- endmacro %}
+
+
 {% macro fx_rate_applies(currency_expression, day_expression, ranges='fx_rate_ranges') -%}
     {{ ranges }}.currency = {{ currency_expression }}
         and {{ day_expression }} >= {{ ranges }}.valid_from_date

@@ -76,3 +76,9 @@
 {% macro default__current_timestamp_utc() -%}
     cast(current_timestamp at time zone 'UTC' as timestamp)
 {%- endmacro %}
+
+
+{#- The first day of the as-of month: the last month of history. -#}
+{% macro as_of_month() -%}
+    {{ month_start(as_of_date()) }}
+{%- endmacro %}

@@ -9,9 +9,37 @@
       - extra columns are ignored.
     Every value is read as text so that staging can type it and flag what does not parse.
 -#}
-{% macro read_raw(table_name) -%}
+{% macro read_raw(table_name, only_files=none) -%}
     {%- set raw_source = source('billing', table_name) -%}
-    {{ return(adapter.dispatch('read_raw', 'saas_warehouse')(table_name)) }}
+    {{ return(adapter.dispatch('read_raw', 'saas_warehouse')(table_name, only_files)) }}
+{%- endmacro %}
+
+
+{#- The files of one raw table in the landing folder, sorted (duckdb: glob at compile time). -#}
+{% macro raw_file_paths(table_name) -%}
+    {{ return(adapter.dispatch('raw_file_paths', 'saas_warehouse')(table_name)) }}
+{%- endmacro %}
+
+
+{% macro duckdb__raw_file_paths(table_name) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set raw_dir = (var('raw_dir') | string).rstrip('/') -%}
+    {%- set patterns = [
+        raw_dir ~ '/' ~ table_name ~ '.csv',
+        raw_dir ~ '/' ~ table_name ~ '.parquet',
+        raw_dir ~ '/' ~ table_name ~ '/*.csv',
+        raw_dir ~ '/' ~ table_name ~ '/*.parquet'
+    ] -%}
+    {%- set glob_sql -%}
+        {%- for pattern in patterns %}
+        select file from glob({{ sql_string(pattern) }})
+        {%- if not loop.last %} union all {% endif -%}
+        {%- endfor %}
+        order by file
+    {%- endset -%}
+    {{ return(run_query(glob_sql).columns[0].values() | list) }}
 {%- endmacro %}
 
 
@@ -30,30 +58,18 @@
 {%- endmacro %}
 
 
-{% macro duckdb__read_raw(table_name) -%}
+{#- only_files: read just these files (the new files of an incremental build); none = all files. -#}
+{% macro duckdb__read_raw(table_name, only_files=none) -%}
     {%- if not execute -%}
         {{ return('(select 1 as placeholder)') }}
     {%- endif -%}
     {%- set definition = raw_table_definition(table_name) -%}
     {%- set columns = definition.columns.values() | list -%}
     {%- set raw_dir = (var('raw_dir') | string).rstrip('/') -%}
-    {%- set patterns = [
-        raw_dir ~ '/' ~ table_name ~ '.csv',
-        raw_dir ~ '/' ~ table_name ~ '.parquet',
-        raw_dir ~ '/' ~ table_name ~ '/*.csv',
-        raw_dir ~ '/' ~ table_name ~ '/*.parquet'
-    ] -%}
-    {%- set glob_sql -%}
-        {%- for pattern in patterns %}
-        select file from glob({{ sql_string(pattern) }})
-        {%- if not loop.last %} union all {% endif -%}
-        {%- endfor %}
-        order by file
-    {%- endset -%}
-    {%- set files = run_query(glob_sql).columns[0].values() | list -%}
+    {%- set files = saas_warehouse.raw_file_paths(table_name) if only_files is none else only_files -%}
 
     {%- if files | length == 0 -%}
-        {%- if definition.meta.get('required', false) -%}
+        {%- if definition.meta.get('required', false) and only_files is none -%}
             {{ exceptions.raise_compiler_error(
                 "Raw table '" ~ table_name ~ "' is required but no file was found in the landing folder "
                 ~ raw_dir ~ " (expected " ~ table_name ~ ".csv, " ~ table_name ~ ".parquet or a folder "

@@ -16,7 +16,7 @@
 {#- Exact copies of a raw row (a redelivery) are collapsed into one row that counts its copies. Rows are
     grouped by a hash of all their contract columns (faster than grouping by every column); the
     columns of a group are identical, so min() just picks them. -#}
-{% macro collapse_exact_duplicates(table_name) -%}
+{% macro collapse_exact_duplicates(table_name, per_customer=false) -%}
     {%- set columns = raw_column_names(table_name) -%}
     select
         {%- for column in columns %}
@@ -29,6 +29,9 @@
             *,
             {{ content_hash(columns) }} as row_hash
         from {{ read_raw(table_name) }} as source_rows
+        {%- if per_customer %}
+        where {{ in_build_scope('source_rows.customer_id') }}
+        {%- endif %}
     ) as hashed_rows
     group by row_hash
 {%- endmacro %}

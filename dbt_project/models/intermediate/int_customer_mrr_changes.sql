@@ -1,3 +1,4 @@
+{{ per_customer_incremental_config() }}
 -- Customer MRR in the months it changes, with the change split into the expansion mechanisms of the
 -- metrics spec §3, product by product (u = recurring MRR / units, q = units):
 --   cross_sell / product_churn: a core product gained / lost (its whole recurring MRR)
@@ -9,6 +10,7 @@
 -- The rest is taken as a difference, so the mechanisms sum exactly to the customer's delta.
 with product_changes as (
     select * from {{ ref('int_customer_product_mrr_changes') }}
+    where {{ in_build_scope('customer_id') }}
 ),
 
 product_mechanisms as (

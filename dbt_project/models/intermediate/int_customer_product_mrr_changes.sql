@@ -1,22 +1,23 @@
+{{ per_customer_incremental_config() }}
 -- The month-end state of each customer's products, kept only for the months in which it changes
 -- (so the cost follows the number of subscription changes, not customers x months). Each item state
 -- adds its MRR, units and tier weight at its first month-end in effect and removes them at its end
 -- month; each month of usage MRR is added in its month and removed the month after. Running sums give
 -- the levels at the end of the month (_end) and, from the previous change, at the end of M-1 (_start).
 -- Only items with MRR > 0 count as held: trialing, paused, ended and 100 %-discounted items do not.
+-- Change points after the as-of month are kept (known future changes, usage removed the month after);
+-- every reader cuts at the as-of month, so incremental builds do not depend on the as-of date.
 -- tier_weight = tier_rank x units, so tier_weight / units is the product's quantity-weighted tier.
-with as_of as (
-    select max(month) as as_of_month from {{ ref('int_months') }}
-),
-
-paying_item_states as (
+with paying_item_states as (
     select * from {{ ref('int_item_mrr') }}
     where item_mrr > 0
         and (end_month_exclusive is null or end_month_exclusive > first_month_in_effect)
+        and {{ in_build_scope('customer_id') }}
 ),
 
 usage_mrr as (
     select * from {{ ref('int_usage_mrr_by_month') }}
+    where {{ in_build_scope('customer_id') }}
 ),
 
 contributions as (
@@ -72,7 +73,6 @@ monthly_changes as (
         sum(tier_weight_change) as tier_weight_change,
         sum(usage_mrr_change) as usage_mrr_change
     from contributions
-    where contributions.month <= (select as_of.as_of_month from as_of)
     group by
         customer_id,
         product_id,

@@ -1,3 +1,4 @@
+{{ per_customer_incremental_config() }}
 -- Every item state with its MRR in the reporting currency (metrics spec §1) and the months whose
 -- month-end it is in effect at. Item MRR: unit_price x units x (1 - discount/100), normalised to a
 -- month, converted at the rate of the UTC day the state began (locked for the state). Trialing,
@@ -6,6 +7,7 @@
 -- covers the months first_month_in_effect <= M < end_month_exclusive (empty when both are equal).
 with states as (
     select * from {{ ref('int_item_states') }}
+    where {{ in_build_scope('customer_id') }}
 ),
 
 plans as (
@@ -46,8 +48,7 @@ converted as (
             ) }}
         end as mrr_in_item_currency
     from priced
-    left join fx_rate_ranges
-        on {{ fx_rate_applies('priced.currency', 'priced.state_began_on') }}
+    {{ fx_rate_join('priced.currency', 'priced.state_began_on') }}
 ),
 
 final as (

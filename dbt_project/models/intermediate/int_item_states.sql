@@ -1,3 +1,4 @@
+{{ per_customer_incremental_config() }}
 -- One row per item state: the full state an event sets (plan, quantity, price, currency, discount,
 -- trial, status), valid from the event's occurred_at until the item's next event (valid_to, null while
 -- it is the latest). A cell an event leaves blank keeps the previous value (raw contract), also across
@@ -7,6 +8,7 @@
 with usable_events as (
     select * from {{ ref('int_subscription_events__validated') }}
     where rejection_reason is null
+        and {{ in_build_scope('customer_id') }}
 ),
 
 plans as (

@@ -1,9 +1,11 @@
+{{ per_customer_incremental_config() }}
 -- One-time charges that passed staging, checked against customers and exchange rates, converted to the
 -- reporting currency at the rate of the UTC day charged. Never MRR; part of expansion revenue.
 -- rejection_reason is set on charges for an unknown customer or in a currency with no rate.
 with staged_charges as (
     select * from {{ ref('stg_billing__one_time_charges') }}
     where rejection_reason is null
+        and {{ in_build_scope('customer_id') }}
 ),
 
 known_customers as (
@@ -34,8 +36,7 @@ checked as (
     from staged_charges
     left join known_customers
         on staged_charges.customer_id = known_customers.customer_id
-    left join fx_rate_ranges
-        on {{ fx_rate_applies('staged_charges.currency', 'cast(staged_charges.charged_at as date)') }}
+    {{ fx_rate_join('staged_charges.currency', 'cast(staged_charges.charged_at as date)') }}
 ),
 
 final as (

@@ -1,3 +1,4 @@
+{{ per_customer_incremental_config() }}
 -- Subscription events that passed staging, checked against the other tables and against the item's
 -- own history. rejection_reason is set on events that reference an unknown customer or plan, whose
 -- currency has no exchange rate on or before the event's UTC date, that change an item with no earlier
@@ -7,6 +8,7 @@
 with staged_events as (
     select * from {{ ref('stg_billing__subscription_events') }}
     where rejection_reason is null
+        and {{ in_build_scope('customer_id') }}
 ),
 
 known_customers as (
@@ -57,8 +59,7 @@ referenced as (
                     || ' on or before ' || cast(cast(with_currency.occurred_at as date) as varchar)
         end as reference_problem
     from with_currency
-    left join fx_rate_ranges
-        on {{ fx_rate_applies('with_currency.currency_set', 'cast(with_currency.occurred_at as date)') }}
+    {{ fx_rate_join('with_currency.currency_set', 'cast(with_currency.occurred_at as date)') }}
 ),
 
 with_lifecycle as (

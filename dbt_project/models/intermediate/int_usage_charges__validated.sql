@@ -1,9 +1,11 @@
+{{ per_customer_incremental_config() }}
 -- Usage charges that passed staging, checked against customers, plans and exchange rates, converted to
 -- the reporting currency at the rate of period_start (latest rate_date on or before it).
 -- rejection_reason is set on charges for an unknown customer or plan, or in a currency with no rate.
 with staged_charges as (
     select * from {{ ref('stg_billing__usage_charges') }}
     where rejection_reason is null
+        and {{ in_build_scope('customer_id') }}
 ),
 
 known_customers as (
@@ -50,8 +52,7 @@ checked as (
         on staged_charges.customer_id = known_customers.customer_id
     left join plans
         on staged_charges.plan_id = plans.plan_id
-    left join fx_rate_ranges
-        on {{ fx_rate_applies('staged_charges.currency', 'staged_charges.period_start') }}
+    {{ fx_rate_join('staged_charges.currency', 'staged_charges.period_start') }}
 ),
 
 final as (

@@ -1,14 +1,31 @@
+{{ per_customer_incremental_config() }}
 -- Usage MRR per customer, product and month (metrics spec §1): each usage charge counts in the calendar
 -- months of its period, spread by days. Each month's share is the difference of two exact cumulative
 -- shares (days through the month's end, days before its start), so the shares of a charge add up to
--- its amount exactly. Months after the as-of month are left out.
+-- its amount exactly. Every month of the period is kept (also after the as-of month: the marts cut at
+-- the as-of month), so that incremental builds do not depend on the as-of date.
 with charges as (
     select * from {{ ref('int_usage_charges__validated') }}
     where rejection_reason is null
+        and {{ in_build_scope('customer_id') }}
+),
+
+month_range as (
+    select
+        min({{ month_start('period_start') }}) as first_month,
+        max({{ month_start('period_end') }}) as last_month
+    from charges
+),
+
+calendar as (
+    {{ month_series('(select first_month from month_range)', '(select last_month from month_range)') }}
 ),
 
 months as (
-    select * from {{ ref('int_months') }}
+    select
+        month,
+        {{ add_months('month', 1) }} as next_month
+    from calendar
 ),
 
 charge_months as (

@@ -1,7 +1,9 @@
+{{ per_customer_incremental_config() }}
 -- Usage snapshots that passed staging, checked against customers and products.
 with staged_snapshots as (
     select * from {{ ref('stg_billing__usage_snapshots') }}
     where rejection_reason is null
+        and {{ in_build_scope('customer_id') }}
 ),
 
 known_customers as (

@@ -1,6 +1,7 @@
+{{ per_customer_incremental_config() }}
 -- One row per distinct raw customer row, typed, with rejection_reason set when it cannot be used.
 with collapsed as (
-    {{ collapse_exact_duplicates('customers') }}
+    {{ collapse_exact_duplicates('customers', per_customer=true) }}
 ),
 
 typed as (

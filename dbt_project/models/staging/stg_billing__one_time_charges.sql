@@ -1,6 +1,7 @@
+{{ per_customer_incremental_config() }}
 -- One row per distinct raw one-time charge, typed, with rejection_reason set when it cannot be used.
 with collapsed as (
-    {{ collapse_exact_duplicates('one_time_charges') }}
+    {{ collapse_exact_duplicates('one_time_charges', per_customer=true) }}
 ),
 
 typed as (

@@ -1,8 +1,9 @@
+{{ per_customer_incremental_config() }}
 -- One row per distinct raw event row, typed, with rejection_reason set when the row cannot be used.
 -- Exact redeliveries are collapsed (source_row_count counts them); an event_id seen with different
 -- content keeps the valid version recorded last (then the smallest row hash) and rejects the others.
 with collapsed as (
-    {{ collapse_exact_duplicates('subscription_events') }}
+    {{ collapse_exact_duplicates('subscription_events', per_customer=true) }}
 ),
 
 typed as (

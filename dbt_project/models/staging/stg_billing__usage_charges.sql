@@ -1,6 +1,7 @@
+{{ per_customer_incremental_config() }}
 -- One row per distinct raw usage charge, typed, with rejection_reason set when it cannot be used.
 with collapsed as (
-    {{ collapse_exact_duplicates('usage_charges') }}
+    {{ collapse_exact_duplicates('usage_charges', per_customer=true) }}
 ),
 
 typed as (

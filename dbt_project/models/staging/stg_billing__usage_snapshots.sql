@@ -1,6 +1,7 @@
+{{ per_customer_incremental_config() }}
 -- One row per distinct raw usage snapshot (customer x product x date x metric), typed and flagged.
 with collapsed as (
-    {{ collapse_exact_duplicates('usage_snapshots') }}
+    {{ collapse_exact_duplicates('usage_snapshots', per_customer=true) }}
 ),
 
 typed as (

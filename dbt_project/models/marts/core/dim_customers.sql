@@ -34,6 +34,7 @@ latest_product_levels as (
         recurring_mrr_end + usage_mrr_end as product_mrr,
         row_number() over (partition by customer_id, product_id order by month desc) as recency
     from {{ ref('int_customer_product_mrr_changes') }}
+    where month <= {{ as_of_month() }}
 ),
 
 core_products as (

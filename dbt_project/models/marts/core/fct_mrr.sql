@@ -3,6 +3,7 @@
 -- the one set by the customer's latest change on or before it.
 with customer_changes as (
     select * from {{ ref('int_customer_mrr_changes') }}
+    where month <= {{ as_of_month() }}
 ),
 
 months as (

@@ -4,6 +4,7 @@
 -- rows, sum exactly to delta there, and are 0 on new, reactivation and churn rows.
 with customer_changes as (
     select * from {{ ref('int_customer_mrr_changes') }}
+    where month <= {{ as_of_month() }}
 ),
 
 first_active as (

@@ -119,7 +119,8 @@ upsell_changes as (
         on product_changes.customer_id = movements.customer_id
         and product_changes.month = movements.month
         and movements.upsell_mrr > 0
-    where product_changes.recurring_mrr_start > 0
+    where product_changes.month <= {{ as_of_month() }}
+        and product_changes.recurring_mrr_start > 0
         and product_changes.recurring_mrr_end > 0
         and product_changes.tier_weight_end * product_changes.units_start
         > product_changes.tier_weight_start * product_changes.units_end

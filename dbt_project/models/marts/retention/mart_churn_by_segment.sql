@@ -57,6 +57,7 @@ core_product_ranges as (
         recurring_mrr_end + usage_mrr_end > 0 as is_held
     from {{ ref('int_customer_product_mrr_changes') }}
     where product_type = 'core'
+        and month <= {{ as_of_month() }}
 ),
 
 customers_at_start as (

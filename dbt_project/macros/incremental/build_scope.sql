@@ -1,0 +1,132 @@
+{#-
+    Incremental builds (DECISIONS.md D-25). A build that starts from the previous build's warehouse file
+    recomputes only the customers whose inputs changed: landing_files lists what landed since the previous
+    build, landing_build_scope says whether everything must be rebuilt (and why), and
+    landing_changed_customers lists the customers to recompute. The per-customer models (staging of the
+    customer-keyed tables through int_customer_mrr_changes) are incremental: a pre-hook deletes the rows
+    of the customers in scope and the model appends them again, computed from all of their rows. Marts
+    are small and rebuilt every time.
+-#}
+
+{#- The tables whose rows belong to one customer, and the customer-keyed models are built from. -#}
+{% macro customer_keyed_raw_tables() -%}
+    {{ return(['customers', 'subscription_events', 'usage_charges', 'one_time_charges', 'usage_snapshots']) }}
+{%- endmacro %}
+
+
+{#- Config of a model that is recomputed per customer on incremental builds. -#}
+{% macro per_customer_incremental_config() -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_customers_in_build_scope() }}"
+    ) }}
+{%- endmacro %}
+
+
+{#- A predicate on a customer id column: true for the rows to (re)compute in this build. On a full
+    build (or when the scope says rebuild everything) every row; otherwise the customers in
+    landing_changed_customers and rows without a customer (rejected rows, recomputed every time). -#}
+{% macro in_build_scope(customer_column) -%}
+    {#- ref() at parse time records the dependency; a unit test (never incremental) has no landing models -#}
+    {%- if model.resource_type != 'unit_test' -%}
+        {%- set scope = ref('landing_build_scope') -%}
+        {%- set changed = ref('landing_changed_customers') -%}
+    {%- endif -%}
+    {%- if model.resource_type != 'unit_test' and is_incremental() -%}
+    (
+        exists (select 1 from {{ scope }} as build_scope where build_scope.rebuild_reason is not null)
+        or nullif(trim({{ customer_column }}), '') is null
+        or trim({{ customer_column }}) in (select changed_customers.customer_id from {{ changed }} as changed_customers)
+    )
+    {%- else -%}
+    (1 = 1)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Pre-hook of the per-customer models: remove the rows that this build recomputes. -#}
+{% macro delete_customers_in_build_scope() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where {{ in_build_scope('customer_id') }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- What decides whether a previous build can be reused: the vars that change figures, the landing
+    folder, and the code (var code_fingerprint, set by the orchestration to a hash of the dbt project's
+    files; a dbt CLI user who edits models runs with --full-refresh). -#}
+{% macro settings_fingerprint() -%}
+    {%- set parts = [
+        var('raw_dir') | string,
+        var('reporting_currency') | string,
+        var('reactivation_counts_as_expansion') | string,
+        var('code_fingerprint', '') | string
+    ] -%}
+    {{ return(parts | join('|')) }}
+{%- endmacro %}
+
+
+{#- The files of the landing folder that are new since the previous build, for one table. -#}
+{% macro new_landing_files(table_name) -%}
+    {%- set listing = ref('landing_files') -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set query -%}
+        select file_path from {{ listing }}
+        where table_name = '{{ table_name }}' and status = 'new'
+        order by file_path
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | list) }}
+{%- endmacro %}
+
+
+{#- A model of the previous build (in this warehouse file), or none: the landing models read the
+    previous build's staging without ref(), which would make a cycle. -#}
+{% macro previous_build_relation(schema_name, identifier) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(adapter.get_relation(database=target.database, schema=schema_name, identifier=identifier)) }}
+{%- endmacro %}
+
+
+{#- The files of every raw table with size and modification time (duckdb: read_blob, contents unread). -#}
+{% macro landing_file_listing() -%}
+    {{ return(adapter.dispatch('landing_file_listing', 'saas_warehouse')()) }}
+{%- endmacro %}
+
+
+{% macro duckdb__landing_file_listing() -%}
+    {%- set selects = [] -%}
+    {%- for table_name in ['customers', 'products', 'plans', 'plan_limits', 'subscription_events',
+        'usage_charges', 'one_time_charges', 'fx_rates', 'usage_snapshots'] -%}
+        {%- set files = raw_file_paths(table_name) -%}
+        {%- if files | length > 0 -%}
+            {%- set file_list -%}
+                [{%- for file in files -%}{{ sql_string(file) }}{{ ", " if not loop.last }}{%- endfor -%}]
+            {%- endset -%}
+            {%- do selects.append(
+                "select '" ~ table_name ~ "' as table_name, filename as file_path, cast(size as bigint) as file_size, "
+                ~ "cast(last_modified as timestamp) as last_modified from read_blob(" ~ file_list ~ ")"
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if selects | length == 0 -%}
+        select cast(null as varchar) as table_name, cast(null as varchar) as file_path,
+            cast(null as bigint) as file_size, cast(null as timestamp) as last_modified
+        where 1 = 0
+    {%- else -%}
+        {{ selects | join('\n        union all\n        ') }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Other engines: no listing (every build is a full build). -#}
+{% macro default__landing_file_listing() -%}
+    select cast(null as varchar) as table_name, cast(null as varchar) as file_path,
+        cast(null as bigint) as file_size, cast(null as timestamp) as last_modified
+    where 1 = 0
+{%- endmacro %}

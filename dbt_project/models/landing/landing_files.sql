@@ -1,0 +1,49 @@
+-- The files of the landing folder, compared with the listing of the previous build in this warehouse
+-- file: status new, changed (size or modification time differs), unchanged or removed. Incremental builds
+-- read only the new files to find the customers to recompute (D-25).
+{%- set previous = load_relation(this) if execute else none %}
+with current_files as (
+    {{ landing_file_listing() }}
+),
+
+previous_files as (
+    {%- if previous is not none %}
+    select
+        table_name,
+        file_path,
+        file_size,
+        last_modified
+    from {{ previous }}
+    where status <> 'removed'
+    {%- else %}
+    select
+        table_name,
+        file_path,
+        file_size,
+        last_modified
+    from current_files
+    where 1 = 0
+    {%- endif %}
+),
+
+final as (
+    select
+        coalesce(current_files.table_name, previous_files.table_name) as table_name,
+        coalesce(current_files.file_path, previous_files.file_path) as file_path,
+        current_files.file_size,
+        current_files.last_modified,
+        case
+            when previous_files.file_path is null then 'new'
+            when current_files.file_path is null then 'removed'
+            when current_files.file_size <> previous_files.file_size
+                or current_files.last_modified <> previous_files.last_modified
+                then 'changed'
+            else 'unchanged'
+        end as status,
+        {{ 'true' if previous is not none else 'false' }} as has_previous_build
+    from current_files
+    full outer join previous_files
+        on current_files.file_path = previous_files.file_path
+)
+
+select * from final
