@@ -31,8 +31,11 @@ def value_differences(
     keys: list[str],
     columns: dict[str, str],
     tolerance: float,
+    negligible_when_alone: str | None = None,
 ) -> pd.DataFrame:
-    """Rows missing on either side, and values (warehouse column -> reference column) that differ."""
+    """Rows missing on either side, and values (warehouse column -> reference column) that differ.
+    negligible_when_alone: a column whose value within the tolerance makes a row found on one side only
+    no difference (a movement of a millionth that the exact decimals see and the floats round away)."""
     left = warehouse.assign(**{key: warehouse[key].astype(str) for key in keys if key != "month"})
     right = reference.assign(**{key: reference[key].astype(str) for key in keys if key != "month"})
     if "month" in keys:
@@ -56,6 +59,11 @@ def value_differences(
             problems |= ~both_null & ((gap > tolerance) | ours.isna() | theirs.isna())
         else:
             problems |= ours.astype(str) != theirs.astype(str)
+    if negligible_when_alone is not None:
+        alone_value = merged[negligible_when_alone].where(
+            merged["_merge"] == "left_only", merged[f"{columns[negligible_when_alone]}__reference"]
+        )
+        problems &= (merged["_merge"] == "both") | ~(as_float(alone_value).abs() <= tolerance)
     return merged[problems].drop(columns="_merge").reset_index(drop=True)
 
 

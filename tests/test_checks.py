@@ -85,3 +85,32 @@ def test_an_unaccounted_raw_row_is_reported(tampered: Path) -> None:
     )
     problems, _, _ = checks.raw_rows_accounted(tampered, SETTINGS)
     assert list(problems.source_table) == ["plans"]
+
+
+def test_a_movement_of_a_millionth_on_one_side_only_is_no_difference() -> None:
+    from decimal import Decimal
+
+    import pandas as pd
+
+    from orchestration.comparisons import MONEY_TOLERANCE, value_differences
+
+    ours = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2", "C3"],
+            "month": ["2026-10-01"] * 3,
+            "delta": [Decimal("-0.000001"), Decimal("5.000000"), Decimal("0.010000")],
+        }
+    )
+    theirs = pd.DataFrame({"customer_id": ["C2", "C4"], "month": ["2026-10-01"] * 2, "delta": [5.0, 0.02]})
+    problems = value_differences(
+        ours,
+        theirs,
+        ["customer_id", "month"],
+        {"delta": "delta"},
+        MONEY_TOLERANCE,
+        negligible_when_alone="delta",
+    )
+    # C1's millionth is negligible; C3 (ours only) and C4 (theirs only) are real movements
+    assert sorted(problems["customer_id"]) == ["C3", "C4"]
+    strict = value_differences(ours, theirs, ["customer_id", "month"], {"delta": "delta"}, MONEY_TOLERANCE)
+    assert sorted(strict["customer_id"]) == ["C1", "C3", "C4"]

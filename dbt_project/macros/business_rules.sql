@@ -29,20 +29,30 @@
 
 {#- The exchange rate that applies on a day (DECISIONS.md D-06): the range of int_fx_rate_ranges, joined as
     `left join int_fx_rate_ranges as fx_rate_ranges on {{ fx_rate_applies(currency, day) }}`. -#}
-{#- The whole join clause: `from x {{ fx_rate_join(currency, day) }}`. DuckDB's ASOF join finds the latest
-    rate_date on or before the day directly; a range join with an equality on currency alone compares
-    every row with every rate of its currency (about 1,000 a year), which dominated the build at scale. -#}
+{#- The whole join clause, `from x {{ fx_rate_join('x.currency', 'x.day') }}`, after which
+    fx_rate_ranges.currency and fx_rate_ranges.rate_to_reporting hold the rate that applies (null when
+    none). The range join runs on the distinct (currency, day) pairs only (a few thousand) and the result
+    is joined back on equality: a range join of every row with every rate of its currency (about 1,000
+    a year) dominated the build at a million customers. -#}
 {% macro fx_rate_join(currency_expression, day_expression, ranges='fx_rate_ranges') -%}
-    {{ return(adapter.dispatch('fx_rate_join', 'saas_warehouse')(currency_expression, day_expression, ranges)) }}
-{%- endmacro %}
-{% macro default__fx_rate_join(currency_expression, day_expression, ranges) -%}
-    left join {{ ranges }}
-        on {{ fx_rate_applies(currency_expression, day_expression, ranges) }}
-{%- endmacro %}
-{% macro duckdb__fx_rate_join(currency_expression, day_expression, ranges) -%}
-    asof left join {{ ranges }}
-        on {{ ranges }}.currency = {{ currency_expression }}
-        and {{ day_expression }} >= {{ ranges }}.valid_from_date
+    {%- set left_relation = currency_expression.split('.')[0] -%}
+    left join (
+        select
+            distinct_days.day_currency,
+            distinct_days.rate_day,
+            {{ ranges }}.currency,
+            {{ ranges }}.rate_to_reporting
+        from (
+            select distinct
+                {{ currency_expression }} as day_currency,
+                {{ day_expression }} as rate_day
+            from {{ left_relation }}
+        ) as distinct_days
+        inner join {{ ranges }}
+            on {{ fx_rate_applies('distinct_days.day_currency', 'distinct_days.rate_day', ranges) }}
+    ) as {{ ranges }}
+        on {{ currency_expression }} = {{ ranges }}.day_currency
+        and {{ day_expression }} = {{ ranges }}.rate_day
 {%- endmacro %}
 
 

@@ -14,42 +14,53 @@
 {%- endmacro %}
 
 
-{#- Config of a model that is recomputed per customer on incremental builds. -#}
-{% macro per_customer_incremental_config() -%}
+{#- Config of a model that is recomputed per customer on incremental builds. scope: 'build' for the
+    models up to int_customer_mrr_changes, 'marts' for the per-customer marts, which also depend on the
+    as-of month. -#}
+{% macro per_customer_incremental_config(scope='build') -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_customers_in_build_scope() }}"
+        pre_hook="{{ delete_customers_in_build_scope('" ~ scope ~ "') }}"
     ) }}
 {%- endmacro %}
 
 
 {#- A predicate on a customer id column: true for the rows to (re)compute in this build. On a full
-    build (or when the scope says rebuild everything) every row; otherwise the customers in
-    landing_changed_customers and rows without a customer (rejected rows, recomputed every time). -#}
-{% macro in_build_scope(customer_column) -%}
+    build, or when landing_build_scope says recompute every customer (rebuild_reason, or for the marts
+    marts_rebuild_reason), every row; otherwise the customers in landing_changed_customers and the rows
+    without a customer (rejected rows, recomputed every time). The scope is read when the model is
+    compiled, so the query carries a plain filter. -#}
+{% macro in_build_scope(customer_column, scope='build') -%}
     {#- ref() at parse time records the dependency; a unit test (never incremental) has no landing models -#}
     {%- if model.resource_type != 'unit_test' -%}
-        {%- set scope = ref('landing_build_scope') -%}
+        {%- set build_scope = ref('landing_build_scope') -%}
         {%- set changed = ref('landing_changed_customers') -%}
     {%- endif -%}
-    {%- if model.resource_type != 'unit_test' and is_incremental() -%}
+    {%- if model.resource_type != 'unit_test' and is_incremental() and execute -%}
+        {%- set reason_column = 'marts_rebuild_reason' if scope == 'marts' else 'rebuild_reason' -%}
+        {%- set recomputes_everyone = run_query(
+            'select count(*) from ' ~ build_scope ~ ' where ' ~ reason_column ~ ' is not null'
+        ).columns[0].values()[0] > 0 -%}
+    {%- else -%}
+        {%- set recomputes_everyone = true -%}
+    {%- endif -%}
+    {%- if recomputes_everyone -%}
+    (1 = 1)
+    {%- else -%}
     (
-        exists (select 1 from {{ scope }} as build_scope where build_scope.rebuild_reason is not null)
-        or nullif(trim({{ customer_column }}), '') is null
+        nullif(trim({{ customer_column }}), '') is null
         or trim({{ customer_column }}) in (select changed_customers.customer_id from {{ changed }} as changed_customers)
     )
-    {%- else -%}
-    (1 = 1)
     {%- endif -%}
 {%- endmacro %}
 
 
 {#- Pre-hook of the per-customer models: remove the rows that this build recomputes. -#}
-{% macro delete_customers_in_build_scope() -%}
+{% macro delete_customers_in_build_scope(scope='build') -%}
     {%- if is_incremental() -%}
-    delete from {{ this }} where {{ in_build_scope('customer_id') }}
+    delete from {{ this }} where {{ in_build_scope('customer_id', scope) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -13,27 +13,32 @@
 {%- endmacro %}
 
 
-{#- Exact copies of a raw row (a redelivery) are collapsed into one row that counts its copies. Rows are
-    grouped by a hash of all their contract columns (faster than grouping by every column); the
-    columns of a group are identical, so min() just picks them. -#}
+{#- Exact copies of a raw row (a redelivery) are collapsed into one row that counts its copies: rows are
+    grouped by all their contract columns (nulls group together), and row_hash, a hash of the content,
+    names the distinct row. per_customer: read only the customers this build recomputes (D-25). -#}
 {% macro collapse_exact_duplicates(table_name, per_customer=false) -%}
     {%- set columns = raw_column_names(table_name) -%}
     select
         {%- for column in columns %}
-        min({{ column }}) as {{ column }},
+        {{ column }},
         {%- endfor %}
-        count(*) as source_row_count,
-        row_hash
+        source_row_count,
+        {{ content_hash(columns) }} as row_hash
     from (
         select
-            *,
-            {{ content_hash(columns) }} as row_hash
+            {%- for column in columns %}
+            {{ column }},
+            {%- endfor %}
+            count(*) as source_row_count
         from {{ read_raw(table_name) }} as source_rows
         {%- if per_customer %}
         where {{ in_build_scope('source_rows.customer_id') }}
         {%- endif %}
-    ) as hashed_rows
-    group by row_hash
+        group by
+            {%- for column in columns %}
+            {{ column }}{{ "," if not loop.last }}
+            {%- endfor %}
+    ) as distinct_rows
 {%- endmacro %}
 
 
@@ -70,4 +75,14 @@
             {%- endif %}
             row_hash
     )
+{%- endmacro %}
+
+
+{#- The body of a staging model's `ranked` CTE: every row of `relation` with its rank among the rows
+    sharing its key (key_rank) in rank_column. -#}
+{% macro rank_within_key(relation, key_columns, rank_column, preference='') -%}
+    select
+        {{ relation }}.*,
+        {{ key_rank(key_columns, preference) }} as {{ rank_column }}
+    from {{ relation }}
 {%- endmacro %}

@@ -63,16 +63,18 @@ referenced as (
 ),
 
 with_lifecycle as (
-    -- what happened to the item before this event (among the events usable so far)
+    -- what happened to the item before this event, among the events without a reference problem
+    -- (one pass over all events: the others count for nothing)
     select
         *,
-        sum(case when event_type = 'item_started' then 1 else 0 end) over item_before as earlier_starts,
-        sum(case when event_type = 'item_ended' then 1 else 0 end) over item_before as earlier_ends,
-        min(case when event_type = 'item_started' then customer_id end) over (
+        sum(case when reference_problem is null and event_type = 'item_started' then 1 else 0 end)
+            over item_before as earlier_starts,
+        sum(case when reference_problem is null and event_type = 'item_ended' then 1 else 0 end)
+            over item_before as earlier_ends,
+        min(case when reference_problem is null and event_type = 'item_started' then customer_id end) over (
             partition by item_id
         ) as starting_customer_id
     from referenced
-    where reference_problem is null
     window item_before as (
         partition by item_id
         order by {{ event_order() }}
@@ -84,6 +86,7 @@ lifecycle_checked as (
     select
         *,
         case
+            when reference_problem is not null then null
             when coalesce(earlier_ends, 0) > 0
                 then event_type || ' after item ' || {{ quoted_excerpt('item_id') }} || ' ended'
             when event_type <> 'item_started' and coalesce(earlier_starts, 0) = 0
@@ -100,23 +103,21 @@ lifecycle_checked as (
 
 final as (
     select
-        referenced.event_id,
-        referenced.occurred_at,
-        referenced.recorded_at,
-        referenced.customer_id,
-        referenced.subscription_id,
-        referenced.item_id,
-        referenced.event_type,
-        referenced.plan_id,
-        referenced.quantity,
-        referenced.unit_price,
-        referenced.currency,
-        referenced.discount_percent,
-        referenced.is_trial,
-        coalesce(referenced.reference_problem, lifecycle_checked.lifecycle_problem) as rejection_reason
-    from referenced
-    left join lifecycle_checked
-        on referenced.event_id = lifecycle_checked.event_id
+        event_id,
+        occurred_at,
+        recorded_at,
+        customer_id,
+        subscription_id,
+        item_id,
+        event_type,
+        plan_id,
+        quantity,
+        unit_price,
+        currency,
+        discount_percent,
+        is_trial,
+        coalesce(reference_problem, lifecycle_problem) as rejection_reason
+    from lifecycle_checked
 )
 
 select * from final

@@ -3,6 +3,8 @@
 -- rates. Everything is rebuilt on the first build, when the settings or the code differ from the
 -- previous build's, when a file read before changed or disappeared (the landing folder is append-only:
 -- new data comes in new files), and when plans, products or plan limits land (they touch every customer).
+-- The per-customer marts (fct_mrr, fct_mrr_movements) are also recomputed for every customer when the
+-- as-of month moved (marts_rebuild_reason): every customer gains a month.
 {%- set previous = load_relation(this) if execute else none %}
 {%- set raw_fx_rates = source('billing', 'fx_rates') %}
 {%- set new_fx_files = new_landing_files('fx_rates') %}
@@ -12,9 +14,15 @@ with files as (
 
 previous_scope as (
     {%- if previous is not none %}
-    select settings_fingerprint from {{ previous }}
+    select
+        settings_fingerprint,
+        as_of_month
+    from {{ previous }}
     {%- else %}
-    select cast(null as varchar) as settings_fingerprint where 1 = 0
+    select
+        cast(null as varchar) as settings_fingerprint,
+        cast(null as date) as as_of_month
+    where 1 = 0
     {%- endif %}
 ),
 
@@ -56,7 +64,17 @@ reasons as (
 final as (
     select
         reasons.rebuild_reason,
+        coalesce(
+            reasons.rebuild_reason,
+            case
+                when (select previous_scope.as_of_month from previous_scope) <> {{ as_of_month() }}
+                    then 'the as-of month moved from '
+                        || cast((select previous_scope.as_of_month from previous_scope) as varchar)
+                        || ' to ' || cast({{ as_of_month() }} as varchar)
+            end
+        ) as marts_rebuild_reason,
         new_fx_rates.first_rate_date as new_fx_rates_from,
+        {{ as_of_month() }} as as_of_month,
         {{ sql_string(settings_fingerprint()) }} as settings_fingerprint
     from reasons
     cross join new_fx_rates

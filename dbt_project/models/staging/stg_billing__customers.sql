@@ -32,10 +32,7 @@ flagged as (
 ),
 
 ranked as (
-    select
-        *,
-        {{ key_rank('customer_id', 'created_at') }} as customer_id_rank
-    from flagged
+    {{ rank_within_key('flagged', 'customer_id', 'customer_id_rank', 'created_at') }}
 ),
 
 final as (

@@ -28,10 +28,7 @@ flagged as (
 ),
 
 ranked as (
-    select
-        *,
-        {{ key_rank('rate_date, currency') }} as rate_rank
-    from flagged
+    {{ rank_within_key('flagged', 'rate_date, currency', 'rate_rank') }}
 ),
 
 final as (

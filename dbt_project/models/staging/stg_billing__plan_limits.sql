@@ -31,10 +31,7 @@ flagged as (
 ),
 
 ranked as (
-    select
-        *,
-        {{ key_rank('plan_id, metric') }} as plan_metric_rank
-    from flagged
+    {{ rank_within_key('flagged', 'plan_id, metric', 'plan_metric_rank') }}
 ),
 
 final as (

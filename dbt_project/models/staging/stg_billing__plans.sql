@@ -53,10 +53,7 @@ flagged as (
 ),
 
 ranked as (
-    select
-        *,
-        {{ key_rank('plan_id') }} as plan_id_rank
-    from flagged
+    {{ rank_within_key('flagged', 'plan_id', 'plan_id_rank') }}
 ),
 
 final as (

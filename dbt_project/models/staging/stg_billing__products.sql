@@ -29,10 +29,7 @@ flagged as (
 ),
 
 ranked as (
-    select
-        *,
-        {{ key_rank('product_id') }} as product_id_rank
-    from flagged
+    {{ rank_within_key('flagged', 'product_id', 'product_id_rank') }}
 ),
 
 final as (

@@ -61,10 +61,7 @@ flagged as (
 ),
 
 ranked as (
-    select
-        *,
-        {{ key_rank('event_id', 'recorded_at desc nulls last') }} as event_id_rank
-    from flagged
+    {{ rank_within_key('flagged', 'event_id', 'event_id_rank', 'recorded_at desc nulls last') }}
 ),
 
 final as (

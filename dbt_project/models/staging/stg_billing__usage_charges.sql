@@ -46,10 +46,7 @@ flagged as (
 ),
 
 ranked as (
-    select
-        *,
-        {{ key_rank('charge_id') }} as charge_id_rank
-    from flagged
+    {{ rank_within_key('flagged', 'charge_id', 'charge_id_rank') }}
 ),
 
 final as (

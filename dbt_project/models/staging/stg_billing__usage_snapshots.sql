@@ -33,10 +33,7 @@ flagged as (
 ),
 
 ranked as (
-    select
-        *,
-        {{ key_rank('customer_id, product_id, snapshot_date, metric') }} as snapshot_rank
-    from flagged
+    {{ rank_within_key('flagged', 'customer_id, product_id, snapshot_date, metric', 'snapshot_rank') }}
 ),
 
 final as (

@@ -1,9 +1,11 @@
+{{ per_customer_incremental_config('marts') }}
 -- Customer MRR at each month-end, one row per customer and month from the customer's first active
 -- month through the as-of month (months after churn included, with mrr 0). The level of a month is
 -- the one set by the customer's latest change on or before it.
 with customer_changes as (
     select * from {{ ref('int_customer_mrr_changes') }}
     where month <= {{ as_of_month() }}
+        and {{ in_build_scope('customer_id', 'marts') }}
 ),
 
 months as (

@@ -1,3 +1,4 @@
+{{ per_customer_incremental_config('marts') }}
 -- One row per customer and month in which the customer's month-end MRR changed (delta <> 0), with the
 -- movement type (metrics spec §2, tested in this order: new, reactivation, churn, expansion,
 -- contraction) and the signed mechanism amounts (§3), which are filled on expansion and contraction
@@ -5,6 +6,7 @@
 with customer_changes as (
     select * from {{ ref('int_customer_mrr_changes') }}
     where month <= {{ as_of_month() }}
+        and {{ in_build_scope('customer_id', 'marts') }}
 ),
 
 first_active as (
