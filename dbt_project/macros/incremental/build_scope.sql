@@ -22,7 +22,8 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_customers_in_build_scope('" ~ scope ~ "') }}"
+        pre_hook="{{ delete_customers_in_build_scope('" ~ scope ~ "') }}",
+        meta={'customer_scope': scope}
     ) }}
 {%- endmacro %}
 
@@ -140,4 +141,53 @@
     select cast(null as varchar) as table_name, cast(null as varchar) as file_path,
         cast(null as bigint) as file_size, cast(null as timestamp) as last_modified
     where 1 = 0
+{%- endmacro %}
+
+
+{#- Data tests of a per-customer model check the rows this build recomputed: on an incremental build, the
+    other customers' rows are the previous build's, which passed the same tests. dbt wraps the model of
+    every generic test in get_where_subquery (the `where` config); this adds the build scope. The keys
+    that can clash across customers (event_id, item_id, charge_id) bring every customer sharing them into
+    the scope (landing_changed_customers), so a scoped uniqueness test still sees every clash. -#}
+{% macro default__get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- set scope_filter = customer_scope_test_filter(relation) -%}
+    {%- set conditions = [] -%}
+    {%- if where -%}{%- do conditions.append('(' ~ where ~ ')') -%}{%- endif -%}
+    {%- if scope_filter -%}{%- do conditions.append(scope_filter) -%}{%- endif -%}
+    {%- if conditions | length > 0 -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ conditions | join(' and ') }}) dbt_subquery
+        {%- endset -%}
+        {{ return(filtered) }}
+    {%- else -%}
+        {{ return(relation) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- '' (test every row), or a predicate on customer_id that keeps the customers this incremental build
+    recomputed in a per-customer model. -#}
+{% macro customer_scope_test_filter(relation) -%}
+    {%- if not execute or flags.FULL_REFRESH or relation is string or relation.identifier is none -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set scope = none -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == relation.identifier -%}
+        {%- set scope = node.config.meta.get('customer_scope') -%}
+        {%- if scope -%}
+            {%- set build_scope = adapter.get_relation(database=target.database, schema='landing', identifier='landing_build_scope') -%}
+            {%- set changed = adapter.get_relation(database=target.database, schema='landing', identifier='landing_changed_customers') -%}
+            {%- if build_scope is not none and changed is not none -%}
+                {%- set reason_column = 'marts_rebuild_reason' if scope == 'marts' else 'rebuild_reason' -%}
+                {%- set everyone = run_query(
+                    'select count(*) from ' ~ build_scope ~ ' where ' ~ reason_column ~ ' is not null'
+                ).columns[0].values()[0] > 0 -%}
+                {%- if not everyone -%}
+                    {{ return('(customer_id is null or customer_id in (select customer_id from ' ~ changed ~ '))') }}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return('') }}
 {%- endmacro %}
