@@ -98,7 +98,8 @@ def published_mart_keys() -> list[AssetKey]:
     deps=published_mart_keys(),
     group_name="publish",
     description=(
-        "The DuckDB file BI tools read (SAAS_WAREHOUSE_PATH). A run builds into a fresh file; only when "
+        "The DuckDB file BI tools read (SAAS_WAREHOUSE_PATH). A run builds into its own file (a copy of the "
+        "published one, built incrementally, or a new file); only when "
         "dbt build and every blocking check passed is it moved over the published file by an atomic rename, "
         "so readers never see a half-built or failed warehouse."
     ),

@@ -68,7 +68,8 @@ def run_build(settings: WarehouseSettings) -> int:
     stage(1, 4, f"Loading the Dagster definitions (landing folder {settings.raw_dir})")
     from orchestration.build import execute_build  # imported late: Dagster and dbt take a few seconds to load
 
-    stage(2, 4, "Building every model and running every check (dbt build into a fresh file)")
+    mode = "a copy of the published warehouse, incremental" if settings.incremental else "a new file"
+    stage(2, 4, f"Building every model and running every check (dbt build into {mode})")
     result = execute_build(settings)
     if not result.success:
         print(f"\nBUILD FAILED: {result.error}", file=sys.stderr)

@@ -10,7 +10,8 @@ build_warehouse_job = define_asset_job(
     name=BUILD_JOB_NAME,
     selection=AssetSelection.all(),
     description=(
-        "dbt build of every model and test into a fresh file, the Python checks against the reference "
+        "dbt build of every model and test into this run's own file (a copy of the published warehouse, "
+        "built incrementally, or a new file), the Python checks against the reference "
         "implementation, then publish (atomic rename) and export the marts to Parquet. Transient failures "
         "(a locked file) are retried by the dbt step itself; failed checks are not."
     ),
