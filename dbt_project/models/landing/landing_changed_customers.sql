@@ -21,6 +21,7 @@
 {%- set rebuilds_everything = execute and run_query(
     'select count(*) from ' ~ build_scope ~ ' where rebuild_reason is not null'
 ).columns[0].values()[0] > 0 %}
+{%- set fx_rates_landed = not rebuilds_everything and new_landing_files('fx_rates') | length > 0 %}
 {%- for table_name in customer_keyed_raw_tables() if not rebuilds_everything %}
     {%- set new_files = new_landing_files(table_name) %}
     {%- set previous_staging = previous_build_relation('staging', 'stg_billing__' ~ table_name) %}
@@ -38,7 +39,7 @@
             {%- endfor %}
         {%- endif %}
     {%- endif %}
-    {%- if previous_staging is not none and table_name in fx_date_columns %}
+    {%- if fx_rates_landed and previous_staging is not none and table_name in fx_date_columns %}
         {%- do selects.append(
             "select previous_rows.customer_id from " ~ previous_staging ~ " as previous_rows where "
             ~ fx_date_columns[table_name] ~ " >= (select build_scope.new_fx_rates_from from "
