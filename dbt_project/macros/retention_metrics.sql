@@ -3,8 +3,13 @@
 
 {#- Annualised logo churn from a monthly rate: 1 − (1 − monthly)^12 (the chance of churning within a year
     at a constant monthly rate). The power is computed in double (rate_power) and rounded to 10 decimals. -#}
+{#- Operands are narrowed to decimal(20, 10) so that no engine drops decimals (Spark keeps at most 38
+    digits in a sum of two decimal(38, 10) values and gives up decimals first). -#}
 {% macro annualized_churn_rate(monthly_rate) -%}
-    cast(1 - {{ rate_power('1 - ' ~ monthly_rate, 12) }} as decimal(38, 10))
+    cast(
+        1 - cast({{ rate_power('1 - cast(' ~ monthly_rate ~ ' as decimal(20, 10))', 12) }} as decimal(20, 10))
+        as decimal(38, 10)
+    )
 {%- endmacro %}
 
 

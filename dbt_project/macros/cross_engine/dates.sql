@@ -82,3 +82,24 @@
 {% macro as_of_month() -%}
     {{ month_start(as_of_date()) }}
 {%- endmacro %}
+
+
+{#- Spark: no generate_series; a sequence of dates exploded into rows (none when the range is empty). -#}
+{% macro spark__month_series(start_month, end_month) -%}
+    select explode(
+        case
+            when {{ start_month }} <= {{ end_month }}
+                then sequence(cast({{ start_month }} as date), cast({{ end_month }} as date), interval 1 month)
+        end
+    ) as month
+{%- endmacro %}
+{% macro spark__add_months(date_expression, months) -%}
+    add_months({{ date_expression }}, cast({{ months }} as integer))
+{%- endmacro %}
+{% macro spark__days_between(start_date, end_date) -%}
+    datediff({{ end_date }}, {{ start_date }})
+{%- endmacro %}
+{#- The Spark session runs in UTC (profiles.yml: spark.sql.session.timeZone). -#}
+{% macro spark__current_timestamp_utc() -%}
+    cast(current_timestamp() as timestamp)
+{%- endmacro %}

@@ -17,6 +17,27 @@
 {% macro default__exact_divide(numerator, denominator) -%}
     cast(round(cast({{ numerator }} as numeric) / cast({{ denominator }} as numeric), 6) as {{ money_type() }})
 {%- endmacro %}
+{#- PostgreSQL: the same integer method as DuckDB's (numeric is exact at any size; div truncates). -#}
+{% macro postgres__exact_divide(numerator, denominator) -%}
+    {{ postgres_rounded_quotient(numerator, denominator, 6) }}
+{%- endmacro %}
+{#- Spark: a decimal(38, 6) quotient is computed exactly and rounded half up (away from zero) to 6 places. -#}
+{% macro spark__exact_divide(numerator, denominator) -%}
+    cast(cast({{ numerator }} as decimal(38, 6)) / cast({{ denominator }} as decimal(38, 6)) as {{ money_type() }})
+{%- endmacro %}
+
+{#- sign × ⌊(2 × 10^places × |n| + |d|) / (2 × |d|)⌋ / 10^places with n and d rounded to 6 places first: the
+    quotient rounded half away from zero to `places` decimals, exactly. -#}
+{% macro postgres_rounded_quotient(numerator, denominator, places) -%}
+    {%- set n = 'cast(' ~ numerator ~ ' as decimal(38, 6))' -%}
+    {%- set d = 'cast(' ~ denominator ~ ' as decimal(38, 6))' -%}
+    cast(
+        sign({{ n }}) * sign({{ d }})
+        * div(2{{ '0' * places }} * abs({{ n }}) + abs({{ d }}), 2 * abs({{ d }}))
+        * 0.{{ '0' * (places - 1) }}1
+        as decimal(38, {{ places }})
+    )
+{%- endmacro %}
 {% macro duckdb__exact_divide(numerator, denominator) -%}
     {#- Both sides as integers of millionths; the quotient in millionths, rounded half away from zero. -#}
     (cast(
@@ -44,6 +65,23 @@
 {%- endmacro %}
 {% macro default__ratio(numerator, denominator) -%}
     cast(round(cast({{ numerator }} as numeric) / nullif(cast({{ denominator }} as numeric), 0), 10) as decimal(38, 10))
+{%- endmacro %}
+{#- The cast outside the CASE keeps the column typed decimal(38, 10) (a CASE drops PostgreSQL's typmod). -#}
+{% macro postgres__ratio(numerator, denominator) -%}
+    cast(
+        case when {{ denominator }} <> 0 then {{ postgres_rounded_quotient(numerator, denominator, 10) }} end
+        as decimal(38, 10)
+    )
+{%- endmacro %}
+{#- Spark: decimal(28, 6) / decimal(28, 6) has scale 10 (Spark keeps 38 digits: 28 integer, 10 decimal). -#}
+{% macro spark__ratio(numerator, denominator) -%}
+    case
+        when {{ denominator }} <> 0 then cast(
+            cast(cast({{ numerator }} as decimal(38, 6)) as decimal(28, 6))
+            / cast(cast({{ denominator }} as decimal(38, 6)) as decimal(28, 6))
+            as decimal(38, 10)
+        )
+    end
 {%- endmacro %}
 {% macro duckdb__ratio(numerator, denominator) -%}
     case

@@ -10,3 +10,21 @@
         rows between unbounded preceding and {{ 'current row' if include_current else '1 preceding' }}
     )
 {%- endmacro %}
+{#- PostgreSQL has no IGNORE NULLS: the non-null values of the frame, in order, and the last of them. -#}
+{% macro postgres__fill_forward(expression, partition_by, order_by, include_current) -%}
+    {%- set frame -%}
+    over (
+        partition by {{ partition_by }}
+        order by {{ order_by }}
+        rows between unbounded preceding and {{ 'current row' if include_current else '1 preceding' }}
+    )
+    {%- endset -%}
+    (array_remove(array_agg({{ expression }}) {{ frame }}, null))[count({{ expression }}) {{ frame }}]
+{%- endmacro %}
+{% macro spark__fill_forward(expression, partition_by, order_by, include_current) -%}
+    last({{ expression }}, true) over (
+        partition by {{ partition_by }}
+        order by {{ order_by }}
+        rows between unbounded preceding and {{ 'current row' if include_current else '1 preceding' }}
+    )
+{%- endmacro %}

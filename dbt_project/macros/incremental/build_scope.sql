@@ -16,10 +16,11 @@
 
 {#- Config of a model that is recomputed per customer on incremental builds. scope: 'build' for the
     models up to int_customer_mrr_changes, 'marts' for the per-customer marts, which also depend on the
-    as-of month. -#}
+    as-of month. Other engines than DuckDB have no landing-folder listing, so every build is full there
+    and these models are plain tables. -#}
 {% macro per_customer_incremental_config(scope='build') -%}
     {{ config(
-        materialized='incremental',
+        materialized='incremental' if target.type == 'duckdb' else 'table',
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook="{{ delete_customers_in_build_scope('" ~ scope ~ "') }}",
@@ -127,7 +128,7 @@
         {%- endif -%}
     {%- endfor -%}
     {%- if selects | length == 0 -%}
-        select cast(null as varchar) as table_name, cast(null as varchar) as file_path,
+        select cast(null as {{ text_type() }}) as table_name, cast(null as {{ text_type() }}) as file_path,
             cast(null as bigint) as file_size, cast(null as timestamp) as last_modified
         where 1 = 0
     {%- else -%}
@@ -138,7 +139,7 @@
 
 {#- Other engines: no listing (every build is a full build). -#}
 {% macro default__landing_file_listing() -%}
-    select cast(null as varchar) as table_name, cast(null as varchar) as file_path,
+    select cast(null as {{ text_type() }}) as table_name, cast(null as {{ text_type() }}) as file_path,
         cast(null as bigint) as file_size, cast(null as timestamp) as last_modified
     where 1 = 0
 {%- endmacro %}

@@ -115,10 +115,10 @@ final as (
         with_start.month,
         cast(with_start.recurring_mrr_start as {{ money_type() }}) as recurring_mrr_start,
         cast(with_start.recurring_mrr_end as {{ money_type() }}) as recurring_mrr_end,
-        with_start.units_start,
-        with_start.units_end,
-        with_start.tier_weight_start,
-        with_start.tier_weight_end,
+        cast(with_start.units_start as decimal(38, 6)) as units_start,
+        cast(with_start.units_end as decimal(38, 6)) as units_end,
+        cast(with_start.tier_weight_start as decimal(38, 6)) as tier_weight_start,
+        cast(with_start.tier_weight_end as decimal(38, 6)) as tier_weight_end,
         cast(with_start.usage_mrr_start as {{ money_type() }}) as usage_mrr_start,
         cast(with_start.usage_mrr_end as {{ money_type() }}) as usage_mrr_end
     from with_start

@@ -28,7 +28,7 @@ priced as (
         plans.pricing_model,
         plans.billing_interval,
         plans.billing_interval_count,
-        case when plans.pricing_model = 'per_unit' then states.quantity else 1 end as billable_units,
+        cast(case when plans.pricing_model = 'per_unit' then states.quantity else 1 end as decimal(18, 6)) as billable_units,
         cast(states.valid_from as date) as state_began_on
     from states
     inner join plans

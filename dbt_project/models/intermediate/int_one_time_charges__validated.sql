@@ -31,7 +31,7 @@ checked as (
                 then 'unknown customer_id ' || {{ quoted_excerpt('staged_charges.customer_id') }}
             when fx_rate_ranges.rate_to_reporting is null
                 then 'no exchange rate for ' || {{ quoted_excerpt('staged_charges.currency') }}
-                    || ' on or before ' || cast(cast(staged_charges.charged_at as date) as varchar)
+                    || ' on or before ' || cast(cast(staged_charges.charged_at as date) as {{ text_type() }})
         end as rejection_reason
     from staged_charges
     left join known_customers

@@ -56,7 +56,7 @@ referenced as (
                 then 'unknown plan_id ' || {{ quoted_excerpt('with_currency.plan_id') }}
             when with_currency.currency_set is not null and fx_rate_ranges.currency is null
                 then 'no exchange rate for ' || {{ quoted_excerpt('with_currency.currency_set') }}
-                    || ' on or before ' || cast(cast(with_currency.occurred_at as date) as varchar)
+                    || ' on or before ' || cast(cast(with_currency.occurred_at as date) as {{ text_type() }})
         end as reference_problem
     from with_currency
     {{ fx_rate_join('with_currency.currency_set', 'cast(with_currency.occurred_at as date)') }}

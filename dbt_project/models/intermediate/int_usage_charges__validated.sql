@@ -45,7 +45,7 @@ checked as (
                 then 'unknown plan_id ' || {{ quoted_excerpt('staged_charges.plan_id') }}
             when fx_rate_ranges.rate_to_reporting is null
                 then 'no exchange rate for ' || {{ quoted_excerpt('staged_charges.currency') }}
-                    || ' on or before ' || cast(staged_charges.period_start as varchar)
+                    || ' on or before ' || cast(staged_charges.period_start as {{ text_type() }})
         end as rejection_reason
     from staged_charges
     left join known_customers

@@ -5,7 +5,8 @@
 -- new data comes in new files), and when plans, products or plan limits land (they touch every customer).
 -- The per-customer marts (fct_mrr, fct_mrr_movements) are also recomputed for every customer when the
 -- as-of month moved (marts_rebuild_reason): every customer gains a month.
-{%- set previous = load_relation(this) if execute else none %}
+{#- other engines have no listing and always build in full (D-25): no previous build to compare with -#}
+{%- set previous = load_relation(this) if execute and target.type == 'duckdb' else none %}
 {%- set raw_fx_rates = source('billing', 'fx_rates') %}
 {%- set new_fx_files = new_landing_files('fx_rates') %}
 with files as (
@@ -20,7 +21,7 @@ previous_scope as (
     from {{ previous }}
     {%- else %}
     select
-        cast(null as varchar) as settings_fingerprint,
+        cast(null as {{ text_type() }}) as settings_fingerprint,
         cast(null as date) as as_of_month
     where 1 = 0
     {%- endif %}
@@ -69,8 +70,8 @@ final as (
             case
                 when (select previous_scope.as_of_month from previous_scope) <> {{ as_of_month() }}
                     then 'the as-of month moved from '
-                        || cast((select previous_scope.as_of_month from previous_scope) as varchar)
-                        || ' to ' || cast({{ as_of_month() }} as varchar)
+                        || cast((select previous_scope.as_of_month from previous_scope) as {{ text_type() }})
+                        || ' to ' || cast({{ as_of_month() }} as {{ text_type() }})
             end
         ) as marts_rebuild_reason,
         new_fx_rates.first_rate_date as new_fx_rates_from,

@@ -52,7 +52,7 @@ with changed as (
     {%- if selects | length > 0 %}
     {{ selects | join('\n    union all\n    ') }}
     {%- else %}
-    select cast(null as varchar) as customer_id where 1 = 0
+    select cast(null as {{ text_type() }}) as customer_id where 1 = 0
     {%- endif %}
 ),
 

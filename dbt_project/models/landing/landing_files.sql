@@ -1,7 +1,8 @@
 -- The files of the landing folder, compared with the listing of the previous build in this warehouse
 -- file: status new, changed (size or modification time differs), unchanged or removed. Incremental builds
 -- read only the new files to find the customers to recompute (D-25).
-{%- set previous = load_relation(this) if execute else none %}
+{#- other engines have no listing and always build in full (D-25): no previous build to compare with -#}
+{%- set previous = load_relation(this) if execute and target.type == 'duckdb' else none %}
 with current_files as (
     {{ landing_file_listing() }}
 ),

@@ -34,8 +34,8 @@ flagged as (
             {{ required_value_reason('period_start_raw', 'period_start', 'period_start', 'date') }}
             {{ required_value_reason('period_end_raw', 'period_end', 'period_end', 'date') }}
             when period_end < period_start
-                then 'period_end ' || cast(period_end as varchar) || ' is before period_start '
-                    || cast(period_start as varchar)
+                then 'period_end ' || cast(period_end as {{ text_type() }}) || ' is before period_start '
+                    || cast(period_start as {{ text_type() }})
             {{ required_value_reason('amount_raw', 'amount', 'amount', 'number') }}
             {{ optional_value_reason('usage_quantity_raw', 'usage_quantity', 'usage_quantity', 'number') }}
             when amount < 0 then 'negative amount ' || trim(amount_raw)

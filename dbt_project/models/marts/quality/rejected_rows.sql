@@ -9,9 +9,9 @@
     ('subscription_events', 'stg_billing__subscription_events', "event_id"),
     ('usage_charges', 'stg_billing__usage_charges', "charge_id"),
     ('one_time_charges', 'stg_billing__one_time_charges', "charge_id"),
-    ('fx_rates', 'stg_billing__fx_rates', "cast(rate_date as varchar) || ' / ' || currency"),
+    ('fx_rates', 'stg_billing__fx_rates', "cast(rate_date as " ~ text_type() ~ ") || ' / ' || currency"),
     ('usage_snapshots', 'stg_billing__usage_snapshots',
-        "customer_id || ' / ' || product_id || ' / ' || cast(snapshot_date as varchar) || ' / ' || metric"),
+        "customer_id || ' / ' || product_id || ' / ' || cast(snapshot_date as " ~ text_type() ~ ") || ' / ' || metric"),
 ] %}
 with rejected as (
     {%- for table_name, model_name, key_expression in staged %}
@@ -58,7 +58,7 @@ with rejected as (
     union all
     select
         'usage_snapshots' as source_table,
-        customer_id || ' / ' || product_id || ' / ' || cast(snapshot_date as varchar) || ' / ' || metric as row_key,
+        customer_id || ' / ' || product_id || ' / ' || cast(snapshot_date as {{ text_type() }}) || ' / ' || metric as row_key,
         rejection_reason as reason,
         1 as raw_row_count
     from {{ ref('int_usage_snapshots__validated') }}

@@ -2,7 +2,8 @@
 -- Rates are exact fractions (macro ratio, decimal(38, 10)), null on a zero denominator; ARPA, ARPU and LTV
 -- are money (exact_divide). LTV = ARPA × var gross_margin / the mean of the defined monthly logo churn
 -- rates of the trailing 12 months (M−11..M), computed in one exact division as
--- mrr_end × gross_margin × n / (customers_end × Σ rates), so ARPA is not rounded before it is used.
+-- mrr_end × n × gross_margin / (Σ rates × customers_end), so ARPA is not rounded before it is used
+-- (factors in this order: every engine keeps the decimals, see D-27).
 with bridge as (
     select * from {{ ref('mart_mrr_bridge') }}
     where size_segment = 'all'
@@ -34,12 +35,12 @@ rates as (
             'bridge.new_mrr + bridge.reactivation_mrr + bridge.expansion_mrr',
             'bridge.contraction_mrr + bridge.churn_mrr'
         ) }} as quick_ratio,
-        case
+        cast(case
             when bridge.customers_end > 0 then {{ exact_divide('bridge.mrr_end', 'bridge.customers_end') }}
-        end as arpa,
-        case
+        end as {{ money_type() }}) as arpa,
+        cast(case
             when seat_mrr.seats > 0 then {{ exact_divide('seat_mrr.per_unit_mrr', 'seat_mrr.seats') }}
-        end as arpu,
+        end as {{ money_type() }}) as arpu,
         {{ ratio(
             'bridge.customers_end - bridge.customers_new - bridge.customers_reactivated',
             'bridge.customers_start'
@@ -74,12 +75,12 @@ final as (
         quick_ratio,
         arpa,
         arpu,
-        case
+        cast(case
             when churn_rate_sum > 0 and customers_end > 0 then {{ exact_divide(
-                'mrr_end * cast(' ~ var('gross_margin') ~ ' as decimal(18, 10)) * churn_rate_months * 10000',
-                'customers_end * churn_rate_sum * 10000'
+                'mrr_end * churn_rate_months * 10000 * cast(' ~ var('gross_margin') ~ ' as decimal(18, 10))',
+                'churn_rate_sum * 10000 * customers_end'
             ) }}
-        end as ltv,
+        end as {{ money_type() }}) as ltv,
         customer_retention_rate
     from trailing_churn
 )
