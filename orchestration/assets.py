@@ -11,6 +11,7 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, RetryRequested, asset
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration.comparisons import mart_table_names
 from orchestration.project import code_fingerprint, dbt_project, ensure_manifest
 from orchestration.resources import WarehouseResource
 from orchestration.settings import WarehouseSettings
@@ -129,12 +130,7 @@ def export_marts_to_parquet(warehouse_path: Path, parquet_dir: Path) -> int:
     file and renamed, so a reader never sees a half-written file."""
     parquet_dir.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse_path), read_only=True) as connection:
-        tables = [
-            row[0]
-            for row in connection.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
-            ).fetchall()
-        ]
+        tables = mart_table_names(connection)
         for table in tables:
             partial = parquet_dir / f".{table}.parquet.tmp"
             connection.execute(f"copy marts.{table} to '{partial}' (format parquet)")

@@ -2,6 +2,7 @@
 
     saas-warehouse build [--raw-dir DIR] [--warehouse FILE] [--as-of YYYY-MM-DD]
     saas-warehouse generate --customers N --out DIR [--seed S] [--format parquet|csv]
+    saas-warehouse load-raw --target postgres|spark [--raw-dir DIR]
 
 Flags win over the environment (SAAS_RAW_DIR, SAAS_WAREHOUSE_PATH, SAAS_AS_OF).
 """
@@ -46,6 +47,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     generate.add_argument("--seed", type=int, default=42, help="Random seed (same seed, same files).")
     generate.add_argument("--format", choices=["parquet", "csv"], default="parquet", help="File format.")
     generate.add_argument("--no-bad-rows", action="store_true", help="Leave out the planted bad rows.")
+
+    load_raw = commands.add_parser(
+        "load-raw",
+        help="Load the landing folder into the `raw` schema of PostgreSQL or Spark (then: dbt build).",
+    )
+    load_raw.add_argument("--target", choices=["postgres", "spark"], required=True, help="The dbt target.")
+    load_raw.add_argument(
+        "--raw-dir", type=Path, help="Landing folder (default: SAAS_RAW_DIR or the repo's seeds/)."
+    )
     return parser.parse_args(argv)
 
 
@@ -98,10 +108,33 @@ def run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_load_raw(args: argparse.Namespace) -> int:
+    raw_dir = (args.raw_dir or WarehouseSettings.from_env().raw_dir).expanduser().resolve()
+    started = time.monotonic()
+    if args.target == "postgres":
+        from orchestration.engines.postgres import PostgresConnection, load_raw_into_postgres
+
+        connection = PostgresConnection.from_env()
+        counts = load_raw_into_postgres(raw_dir, connection)
+        where = f"{connection.user}@{connection.host}:{connection.port}/{connection.dbname}, schema raw"
+    else:
+        from orchestration.engines.spark import load_raw_into_spark, spark_dir
+
+        counts = load_raw_into_spark(raw_dir)
+        where = f"Spark database raw ({spark_dir()})"
+    for table, rows in counts.items():
+        print(f"{table:>20}: {rows:,} rows")
+    print(f"Loaded {raw_dir} into {where} in {time.monotonic() - started:.0f} s.")
+    print(f"Next: cd dbt_project && dbt build --target {args.target}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.command == "build":
         return run_build(settings_from(args))
+    if args.command == "load-raw":
+        return run_load_raw(args)
     return run_generate(args)
 
 

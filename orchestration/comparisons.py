@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import duckdb
 import pandas as pd
 
 MECHANISMS = ("cross_sell", "product_churn", "add_on", "seat", "upsell", "downgrade", "price", "usage")
@@ -108,3 +109,13 @@ def unaccounted_rows(reconciliation: pd.DataFrame, rows_in_files: dict[str, int]
         != table["rows_used"] + table["rows_rejected"] + table["duplicates_collapsed"]
     )
     return table[broken].reset_index()
+
+
+def mart_table_names(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables of the marts schema of a DuckDB warehouse, sorted."""
+    return [
+        row[0]
+        for row in connection.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+        ).fetchall()
+    ]

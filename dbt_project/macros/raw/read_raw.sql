@@ -21,6 +21,12 @@
 {%- endmacro %}
 
 
+{#- Other engines read the raw schema, not files (default__read_raw). -#}
+{% macro default__raw_file_paths(table_name) -%}
+    {{ return([]) }}
+{%- endmacro %}
+
+
 {% macro duckdb__raw_file_paths(table_name) -%}
     {%- if not execute -%}
         {{ return([]) }}
@@ -142,4 +148,87 @@
     {%- else -%}
         read_parquet({{ file_list }}, union_by_name = true)
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- Engines that do not read files in place (PostgreSQL, Spark, and a warehouse loaded by Fivetran,
+    Airbyte or COPY) read the raw tables from the schema var raw_schema, with the same contract checks:
+    a missing required table or column fails with a message naming it, a missing optional table reads
+    as empty and a missing optional column as null. `saas-warehouse load-raw` fills the schema. -#}
+{% macro default__read_raw(table_name, only_files=none) -%}
+    {%- if not execute -%}
+        {{ return('(select 1 as placeholder)') }}
+    {%- endif -%}
+    {%- set definition = raw_table_definition(table_name) -%}
+    {%- set columns = definition.columns.values() | list -%}
+    {%- set raw_relation = adapter.get_relation(
+        database=source('billing', table_name).database,
+        schema=source('billing', table_name).schema,
+        identifier=source('billing', table_name).identifier
+    ) -%}
+    {%- if raw_relation is none or only_files is not none and only_files | length == 0 -%}
+        {%- if raw_relation is none and definition.meta.get('required', false) -%}
+            {{ exceptions.raise_compiler_error(
+                "Raw table '" ~ table_name ~ "' is required but " ~ source('billing', table_name)
+                ~ " does not exist. Load the landing folder first: saas-warehouse load-raw --target " ~ target.type ~ "."
+            ) }}
+        {%- endif -%}
+        {%- set empty_sql -%}
+            (select
+            {%- for column in columns %}
+                cast(null as {{ text_type() }}) as {{ column.name }}{{ "," if not loop.last }}
+            {%- endfor %}
+            from (select 1 as no_rows) as no_rows where 1 = 0)
+        {%- endset -%}
+        {{ return(empty_sql) }}
+    {%- endif -%}
+    {%- set present = adapter.get_columns_in_relation(raw_relation) | map(attribute='name') | map('lower') | list -%}
+    {%- for column in columns -%}
+        {%- if column.meta.get('required', false) and column.name not in present -%}
+            {{ exceptions.raise_compiler_error(
+                "Raw table " ~ raw_relation ~ " lacks the required column '" ~ column.name ~ "' of table '"
+                ~ table_name ~ "' (it has: " ~ present | join(', ') ~ ")."
+            ) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set reader_sql -%}
+        (select
+        {%- for column in columns %}
+            {% if column.name in present -%}
+            cast({{ adapter.quote(column.name) }} as {{ text_type() }})
+            {%- else -%}
+            cast(null as {{ text_type() }})
+            {%- endif %} as {{ column.name }}{{ "," if not loop.last }}
+        {%- endfor %}
+        from {{ raw_relation }})
+    {%- endset -%}
+    {{ return(reader_sql) }}
+{%- endmacro %}
+
+
+{#- Spark: register text Parquet files written by `saas-warehouse load-raw --target spark` as the tables
+    of the raw schema. locations: {table name: folder}. -#}
+{% macro register_raw_tables(locations) -%}
+    {%- set raw_schema = var('raw_schema', 'raw') -%}
+    {%- do run_query('create database if not exists ' ~ raw_schema) -%}
+    {%- for table_name, location in locations.items() -%}
+        {%- do run_query('drop table if exists ' ~ raw_schema ~ '.' ~ table_name) -%}
+        {%- do run_query(
+            'create table ' ~ raw_schema ~ '.' ~ table_name ~ ' using parquet location ' ~ sql_string(location)
+        ) -%}
+        {{ log('registered ' ~ raw_schema ~ '.' ~ table_name ~ ' at ' ~ location, info=true) }}
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{#- Spark: write every model of the given schemas (default: the marts) as Parquet files under
+    directory/<schema>/<model>/ (how the tests read a Spark build back, and a way to hand marts to a BI tool). -#}
+{% macro export_marts_to_parquet(directory, schemas=['marts']) -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.schema in schemas -%}
+        {%- do run_query(
+            'insert overwrite directory ' ~ sql_string(directory ~ '/' ~ node.schema ~ '/' ~ node.alias)
+            ~ ' using parquet select * from ' ~ node.schema ~ '.' ~ node.alias
+        ) -%}
+        {{ log('exported ' ~ node.schema ~ '.' ~ node.alias, info=true) }}
+    {%- endfor -%}
 {%- endmacro %}

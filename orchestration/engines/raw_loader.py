@@ -1,0 +1,139 @@
+"""Load the landing folder into a `raw` schema, for engines that do not read files in place.
+
+DuckDB reads the raw files where they land (macro `read_raw`). PostgreSQL and Spark read the raw tables
+from a schema instead, as a warehouse fed by Fivetran, Airbyte or COPY would. This loader fills that schema
+from the same files with the same reading rules as the DuckDB build, so that every engine types the same
+text:
+  - a table is `<table>.csv`, `<table>.parquet` or a folder `<table>/` of .csv or .parquet files;
+  - every value is text (a typed Parquet column is cast to text by DuckDB, exactly as the DuckDB build does);
+  - a required table without a file, or a file without a required column, is an error naming the file
+    and the column; a missing optional table loads empty, a missing optional column loads as null;
+  - only the contract's columns are loaded (extra columns are ignored), in the contract's order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+SOURCES_FILE = DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml"
+
+
+class RawInputError(ValueError):
+    """The landing folder does not meet the raw contract (missing file, missing required column)."""
+
+
+@dataclass(frozen=True)
+class RawColumn:
+    name: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class RawTable:
+    name: str
+    required: bool
+    columns: tuple[RawColumn, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+
+def raw_contract(sources_file: Path = SOURCES_FILE) -> list[RawTable]:
+    """The raw tables and columns of the contract, as declared in the dbt sources file."""
+    document = yaml.safe_load(sources_file.read_text())
+    source = next(item for item in document["sources"] if item["name"] == "billing")
+    return [
+        RawTable(
+            name=table["name"],
+            required=bool((table.get("meta") or {}).get("required", False)),
+            columns=tuple(
+                RawColumn(column["name"], bool((column.get("meta") or {}).get("required", False)))
+                for column in table["columns"]
+            ),
+        )
+        for table in source["tables"]
+    ]
+
+
+def raw_file_paths(raw_dir: Path, table_name: str) -> list[Path]:
+    """The files of one raw table, sorted (the same patterns as the dbt macro raw_file_paths)."""
+    candidates = [raw_dir / f"{table_name}.csv", raw_dir / f"{table_name}.parquet"]
+    folder = raw_dir / table_name
+    if folder.is_dir():
+        candidates += sorted(folder.glob("*.csv")) + sorted(folder.glob("*.parquet"))
+    return sorted(path for path in candidates if path.is_file())
+
+
+def _reader_sql(files: list[Path]) -> str:
+    file_list = ", ".join("'" + str(path).replace("'", "''") + "'" for path in files)
+    if files[0].suffix == ".csv":
+        return (
+            f"read_csv([{file_list}], header = true, all_varchar = true, delim = ',', quote = '\"', "
+            "escape = '\"', union_by_name = true, normalize_names = false)"
+        )
+    return f"read_parquet([{file_list}], union_by_name = true)"
+
+
+def raw_table_as_text(connection: duckdb.DuckDBPyConnection, raw_dir: Path, table: RawTable) -> str:
+    """A DuckDB query giving the table's contract columns as text, after checking the contract."""
+    files = raw_file_paths(raw_dir, table.name)
+    if not files:
+        if table.required:
+            raise RawInputError(
+                f"Raw table '{table.name}' is required but no file was found in the landing folder {raw_dir} "
+                f"(expected {table.name}.csv, {table.name}.parquet or a folder {table.name}/ of .csv or "
+                ".parquet files). Set SAAS_RAW_DIR to your landing folder."
+            )
+        columns = ", ".join(f"cast(null as varchar) as {name}" for name in table.column_names)
+        return f"select {columns} where false"
+    if len({path.suffix for path in files}) > 1:
+        raise RawInputError(
+            f"Raw table '{table.name}' mixes CSV and Parquet files in {raw_dir}: use one format per table."
+        )
+    present: set[str] = set()
+    for path in files:
+        file_columns = [
+            row[0].lower()
+            for row in connection.execute(f"describe select * from {_reader_sql([path])}").fetchall()
+        ]
+        for column in table.columns:
+            if column.required and column.name not in file_columns:
+                raise RawInputError(
+                    f"Raw file {path} lacks the required column '{column.name}' of table '{table.name}' "
+                    f"(it has: {', '.join(file_columns)})."
+                )
+        present.update(file_columns)
+    selected = ", ".join(
+        f'cast("{name}" as varchar) as {name}' if name in present else f"cast(null as varchar) as {name}"
+        for name in table.column_names
+    )
+    return f"select {selected} from {_reader_sql(files)}"
+
+
+def export_raw_tables(raw_dir: Path, target_dir: Path, file_format: str) -> dict[RawTable, tuple[Path, int]]:
+    """Every raw table checked and written as text to target_dir, with its row count: `csv` (headerless;
+    null = an empty field, empty text = "", as PostgreSQL's COPY reads it) or `parquet`
+    (target_dir/<table>/part-0.parquet)."""
+    written: dict[RawTable, tuple[Path, int]] = {}
+    with duckdb.connect() as connection:
+        for table in raw_contract():
+            query = raw_table_as_text(connection, raw_dir, table)
+            if file_format == "csv":
+                path = target_dir / f"{table.name}.csv"
+                options = "header false"
+            else:
+                path = target_dir / table.name / "part-0.parquet"
+                options = "format parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.unlink(missing_ok=True)
+            quoted_path = str(path).replace("'", "''")
+            rows = connection.execute(f"copy ({query}) to '{quoted_path}' ({options})").fetchone()[0]
+            written[table] = (path, int(rows))
+    return written
