@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.comparisons import mart_table_names
 from orchestration.settings import DEFAULT_RAW_DIR
 from tests.conftest import GOLDEN_AS_OF, GOLDEN_RAW_DIR, SAMPLE_AS_OF
 from tests.dbt_runner import dbt, query
@@ -17,12 +18,7 @@ from tests.dbt_runner import dbt, query
 def mart_fingerprints(build_path: Path) -> dict[str, tuple[int, str]]:
     """Row count and a hash of the sorted rows of every published mart."""
     with duckdb.connect(str(build_path), read_only=True) as connection:
-        tables = [
-            row[0]
-            for row in connection.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
-            ).fetchall()
-        ]
+        tables = mart_table_names(connection)
         return {
             table: connection.execute(
                 "select count(*), md5(coalesce(string_agg(cast(t as varchar), chr(10) "
