@@ -13,24 +13,24 @@ with cases as (
         cast(0.3099040079 as decimal(38, 10)) as expected
     union all
     select
-        'annualised churn 0.5',
-        cast({{ annualized_churn_rate('cast(0.5 as decimal(38, 10))') }} as decimal(38, 10)),
-        cast(0.9997558594 as decimal(38, 10))
+        'annualised churn 0.5' as case_name,
+        cast({{ annualized_churn_rate('cast(0.5 as decimal(38, 10))') }} as decimal(38, 10)) as actual,
+        cast(0.9997558594 as decimal(38, 10)) as expected
     union all
     select
-        'exact_divide half away from zero',
-        cast({{ exact_divide('cast(-1 as decimal(38, 6))', 'cast(2000000 as decimal(38, 6))') }} as decimal(38, 10)),
-        cast(-0.000001 as decimal(38, 10))
+        'exact_divide half away from zero' as case_name,
+        cast({{ exact_divide('cast(-1 as decimal(38, 6))', 'cast(2000000 as decimal(38, 6))') }} as decimal(38, 10)) as actual,
+        cast(-0.000001 as decimal(38, 10)) as expected
     union all
     select
-        'exact_divide 100 / 3',
-        cast({{ exact_divide('cast(100 as decimal(38, 6))', 'cast(3 as decimal(38, 6))') }} as decimal(38, 10)),
-        cast(33.333333 as decimal(38, 10))
+        'exact_divide 100 / 3' as case_name,
+        cast({{ exact_divide('cast(100 as decimal(38, 6))', 'cast(3 as decimal(38, 6))') }} as decimal(38, 10)) as actual,
+        cast(33.333333 as decimal(38, 10)) as expected
     union all
     select
-        'ratio 2 / 3',
-        cast({{ ratio('cast(2 as decimal(38, 6))', 'cast(3 as decimal(38, 6))') }} as decimal(38, 10)),
-        cast(0.6666666667 as decimal(38, 10))
+        'ratio 2 / 3' as case_name,
+        cast({{ ratio('cast(2 as decimal(38, 6))', 'cast(3 as decimal(38, 6))') }} as decimal(38, 10)) as actual,
+        cast(0.6666666667 as decimal(38, 10)) as expected
 ),
 
 final as (
