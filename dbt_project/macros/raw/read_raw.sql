@@ -59,6 +59,18 @@
 {%- endmacro %}
 
 
+{#- The select list of a raw table: each contract column as text, null when not among `present`. -#}
+{% macro contract_columns_as_text(columns, present=[]) -%}
+    {%- for column in columns %}
+        {% if column.name in present -%}
+        cast({{ adapter.quote(column.name) }} as {{ text_type() }})
+        {%- else -%}
+        cast(null as {{ text_type() }})
+        {%- endif %} as {{ column.name }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
 {% macro sql_string(value) -%}
     '{{ value | string | replace("'", "''") }}'
 {%- endmacro %}
@@ -82,14 +94,7 @@
                 ~ table_name ~ "/ of .csv or .parquet files). Set SAAS_RAW_DIR to your landing folder."
             ) }}
         {%- endif -%}
-        {%- set empty_sql -%}
-            (select
-            {%- for column in columns %}
-                cast(null as varchar) as {{ column.name }}{{ "," if not loop.last }}
-            {%- endfor %}
-            where false)
-        {%- endset -%}
-        {{ return(empty_sql) }}
+        {{ return('(select ' ~ contract_columns_as_text(columns) ~ ' from (select 1 as no_rows) as no_rows where 1 = 0)') }}
     {%- endif -%}
 
     {%- set csv_files = [] -%}
@@ -124,14 +129,7 @@
         {%- do all_present.extend(file_columns) -%}
     {%- endfor -%}
     {%- set reader_sql -%}
-        (select
-        {%- for column in columns %}
-            {% if column.name in all_present -%}
-            cast({{ adapter.quote(column.name) }} as varchar)
-            {%- else -%}
-            cast(null as varchar)
-            {%- endif %} as {{ column.name }}{{ "," if not loop.last }}
-        {%- endfor %}
+        (select {{ contract_columns_as_text(columns, all_present) }}
         from {{ saas_warehouse.raw_file_reader(files, csv_files | length > 0) }})
     {%- endset -%}
     {{ return(reader_sql) }}
@@ -173,14 +171,7 @@
                 ~ " does not exist. Load the landing folder first: saas-warehouse load-raw --target " ~ target.type ~ "."
             ) }}
         {%- endif -%}
-        {%- set empty_sql -%}
-            (select
-            {%- for column in columns %}
-                cast(null as {{ text_type() }}) as {{ column.name }}{{ "," if not loop.last }}
-            {%- endfor %}
-            from (select 1 as no_rows) as no_rows where 1 = 0)
-        {%- endset -%}
-        {{ return(empty_sql) }}
+        {{ return('(select ' ~ contract_columns_as_text(columns) ~ ' from (select 1 as no_rows) as no_rows where 1 = 0)') }}
     {%- endif -%}
     {%- set present = adapter.get_columns_in_relation(raw_relation) | map(attribute='name') | map('lower') | list -%}
     {%- for column in columns -%}
@@ -192,14 +183,7 @@
         {%- endif -%}
     {%- endfor -%}
     {%- set reader_sql -%}
-        (select
-        {%- for column in columns %}
-            {% if column.name in present -%}
-            cast({{ adapter.quote(column.name) }} as {{ text_type() }})
-            {%- else -%}
-            cast(null as {{ text_type() }})
-            {%- endif %} as {{ column.name }}{{ "," if not loop.last }}
-        {%- endfor %}
+        (select {{ contract_columns_as_text(columns, present) }}
         from {{ raw_relation }})
     {%- endset -%}
     {{ return(reader_sql) }}
