@@ -4,7 +4,8 @@ DuckDB reads the raw files where they land (macro `read_raw`). PostgreSQL and Sp
 from a schema instead, as a warehouse fed by Fivetran, Airbyte or COPY would. This loader fills that schema
 from the same files with the same reading rules as the DuckDB build, so that every engine types the same
 text:
-  - a table is `<table>.csv`, `<table>.parquet` or a folder `<table>/` of .csv or .parquet files;
+  - a table is `<table>.csv`, `<table>.parquet` or a folder `<table>/` of .csv or .parquet files, extensions
+    in any letter case (orchestration.landing, the one discovery rule);
   - every value is text (a typed Parquet column is cast to text by DuckDB, exactly as the DuckDB build does);
   - a required table without a file, or a file without a required column, is an error naming the file
     and the column; a missing optional table loads empty, a missing optional column loads as null;
@@ -13,71 +14,27 @@ text:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import yaml
 
-from orchestration.settings import DBT_PROJECT_DIR
-
-SOURCES_FILE = DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml"
+from orchestration.landing import CSV_READ_OPTIONS, RawTable, is_csv, raw_contract, table_files
 
 
 class RawInputError(ValueError):
     """The landing folder does not meet the raw contract (missing file, missing required column)."""
 
 
-@dataclass(frozen=True)
-class RawColumn:
-    name: str
-    required: bool
-
-
-@dataclass(frozen=True)
-class RawTable:
-    name: str
-    required: bool
-    columns: tuple[RawColumn, ...]
-
-    @property
-    def column_names(self) -> list[str]:
-        return [column.name for column in self.columns]
-
-
-def raw_contract(sources_file: Path = SOURCES_FILE) -> list[RawTable]:
-    """The raw tables and columns of the contract, as declared in the dbt sources file."""
-    document = yaml.safe_load(sources_file.read_text())
-    source = next(item for item in document["sources"] if item["name"] == "billing")
-    return [
-        RawTable(
-            name=table["name"],
-            required=bool((table.get("meta") or {}).get("required", False)),
-            columns=tuple(
-                RawColumn(column["name"], bool((column.get("meta") or {}).get("required", False)))
-                for column in table["columns"]
-            ),
-        )
-        for table in source["tables"]
-    ]
-
-
 def raw_file_paths(raw_dir: Path, table_name: str) -> list[Path]:
-    """The files of one raw table, sorted (the same patterns as the dbt macro raw_file_paths)."""
-    candidates = [raw_dir / f"{table_name}.csv", raw_dir / f"{table_name}.parquet"]
-    folder = raw_dir / table_name
-    if folder.is_dir():
-        candidates += sorted(folder.glob("*.csv")) + sorted(folder.glob("*.parquet"))
-    return sorted(path for path in candidates if path.is_file())
+    """The files of one raw table, sorted: the landing folder's one discovery rule (orchestration.landing),
+    which the dbt macro raw_file_paths follows too."""
+    return table_files(raw_dir, table_name)
 
 
 def _reader_sql(files: list[Path]) -> str:
     file_list = ", ".join("'" + str(path).replace("'", "''") + "'" for path in files)
-    if files[0].suffix == ".csv":
-        return (
-            f"read_csv([{file_list}], header = true, all_varchar = true, delim = ',', quote = '\"', "
-            "escape = '\"', union_by_name = true, normalize_names = false)"
-        )
+    if is_csv(files[0]):
+        return f"read_csv([{file_list}], {CSV_READ_OPTIONS})"
     return f"read_parquet([{file_list}], union_by_name = true)"
 
 
@@ -93,7 +50,7 @@ def raw_table_as_text(connection: duckdb.DuckDBPyConnection, raw_dir: Path, tabl
             )
         columns = ", ".join(f"cast(null as varchar) as {name}" for name in table.column_names)
         return f"select {columns} where false"
-    if len({path.suffix for path in files}) > 1:
+    if len({is_csv(path) for path in files}) > 1:
         raise RawInputError(
             f"Raw table '{table.name}' mixes CSV and Parquet files in {raw_dir}: use one format per table."
         )

@@ -6,89 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
-# Contract v1: table -> (required?, {column: required?})
+from orchestration import landing
+
+# Contract v1: table -> (required?, {column: required?}), from the dbt sources file (orchestration.landing).
 TABLES: dict[str, tuple[bool, dict[str, bool]]] = {
-    "customers": (
-        True,
-        {
-            "customer_id": True,
-            "customer_name": False,
-            "created_at": True,
-            "country": False,
-            "industry": False,
-            "employee_count": False,
-        },
-    ),
-    "products": (
-        True,
-        {"product_id": True, "product_name": True, "product_type": True, "base_product_id": False},
-    ),
-    "plans": (
-        True,
-        {
-            "plan_id": True,
-            "product_id": True,
-            "plan_name": True,
-            "tier_rank": True,
-            "pricing_model": True,
-            "billing_interval": True,
-            "billing_interval_count": False,
-            "list_price": True,
-            "currency": True,
-        },
-    ),
-    "plan_limits": (
-        False,
-        {"plan_id": True, "metric": True, "limit_value": True, "per_unit_limit": False},
-    ),
-    "subscription_events": (
-        True,
-        {
-            "event_id": True,
-            "occurred_at": True,
-            "recorded_at": False,
-            "customer_id": True,
-            "subscription_id": True,
-            "item_id": True,
-            "event_type": True,
-            "plan_id": True,
-            "quantity": False,
-            "unit_price": False,
-            "currency": False,
-            "discount_percent": False,
-            "is_trial": False,
-        },
-    ),
-    "usage_charges": (
-        False,
-        {
-            "charge_id": True,
-            "customer_id": True,
-            "item_id": False,
-            "plan_id": True,
-            "period_start": True,
-            "period_end": True,
-            "usage_quantity": False,
-            "amount": True,
-            "currency": True,
-        },
-    ),
-    "one_time_charges": (
-        False,
-        {
-            "charge_id": True,
-            "customer_id": True,
-            "charged_at": True,
-            "amount": True,
-            "currency": True,
-            "category": False,
-        },
-    ),
-    "fx_rates": (False, {"rate_date": True, "currency": True, "rate_to_reporting": True}),
-    "usage_snapshots": (
-        False,
-        {"customer_id": True, "product_id": True, "snapshot_date": True, "metric": True, "value": True},
-    ),
+    table.name: (table.required, {column.name: column.required for column in table.columns})
+    for table in landing.raw_contract()
 }
 
 
@@ -111,24 +34,19 @@ def _to_str_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def _read_one(path: Path) -> pd.DataFrame:
     try:
-        if path.suffix == ".csv":
+        if landing.is_csv(path):
             df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
         else:
             df = pd.read_parquet(path)
     except Exception as exc:  # noqa: BLE001 - re-raised with the file name
         raise RawInputError(f"{path}: unreadable ({exc})") from exc
-    df.columns = [str(c).strip() for c in df.columns]
+    df.columns = [str(c).strip().lower() for c in df.columns]  # as DuckDB: names are case-insensitive
     return _to_str_frame(df)
 
 
 def table_files(raw_dir: Path, table: str) -> list[Path]:
-    """The files of one table: `<table>.csv|parquet` and/or `<table>/*.csv|parquet` (sorted)."""
-    files = [raw_dir / f"{table}.{ext}" for ext in ("csv", "parquet")]
-    files = [f for f in files if f.is_file()]
-    folder = raw_dir / table
-    if folder.is_dir():
-        files += sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".parquet") and p.is_file())
-    return files
+    """The files of one table, by the landing folder's one discovery rule (orchestration.landing)."""
+    return landing.table_files(raw_dir, table)
 
 
 def load_raw(raw_dir: Path | str) -> dict[str, pd.DataFrame]:

@@ -75,6 +75,7 @@
         var('raw_dir') | string,
         var('reporting_currency') | string,
         var('reactivation_counts_as_expansion') | string,
+        var('earliest_valid_date') | string,
         var('code_fingerprint', '') | string
     ] -%}
     {{ return(parts | join('|')) }}
@@ -106,31 +107,60 @@
 {%- endmacro %}
 
 
-{#- The files of every raw table with size and modification time (duckdb: read_blob, contents unread). -#}
+{#- The files of every raw table with size, modification time and content hash (D-32). -#}
 {% macro landing_file_listing() -%}
     {{ return(adapter.dispatch('landing_file_listing', 'saas_warehouse')()) }}
 {%- endmacro %}
 
 
+{#- The raw tables: the sources of _sources.yml (no list restated here). -#}
+{% macro raw_table_names() -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set names = [] -%}
+    {%- for node in graph.sources.values() if node.source_name == 'billing' -%}
+        {%- do names.append(node.name) -%}
+    {%- endfor -%}
+    {{ return(names | sort) }}
+{%- endmacro %}
+
+
+{#- DuckDB reads a file as one value only up to 4 GiB - 1 byte (read_blob). Bigger files get no content
+    hash and are compared by size and modification time; split such exports into a folder of parts. -#}
+{% macro max_hashed_file_bytes() -%}
+    {{ return(4294967295) }}
+{%- endmacro %}
+
+
+{#- duckdb: read_blob lists the files; md5(content) reads each file once (about 170 MB/s per thread; the
+    same value as orchestration.landing.file_digest). -#}
 {% macro duckdb__landing_file_listing() -%}
     {%- set selects = [] -%}
-    {%- for table_name in ['customers', 'products', 'plans', 'plan_limits', 'subscription_events',
-        'usage_charges', 'one_time_charges', 'fx_rates', 'usage_snapshots'] -%}
+    {%- for table_name in raw_table_names() -%}
         {%- set files = raw_file_paths(table_name) -%}
         {%- if files | length > 0 -%}
             {%- set file_list -%}
                 [{%- for file in files -%}{{ sql_string(file) }}{{ ", " if not loop.last }}{%- endfor -%}]
             {%- endset -%}
-            {%- do selects.append(
-                "select '" ~ table_name ~ "' as table_name, filename as file_path, cast(size as bigint) as file_size, "
-                ~ "cast(last_modified as timestamp) as last_modified from read_blob(" ~ file_list ~ ")"
-            ) -%}
+            {%- set sizes = run_query('select filename, size from read_blob(' ~ file_list ~ ')') -%}
+            {%- set hashed = [] -%}
+            {%- set too_big = [] -%}
+            {%- for row in sizes.rows -%}
+                {%- do (hashed if row[1] < max_hashed_file_bytes() else too_big).append(sql_string(row[0])) -%}
+            {%- endfor -%}
+            {%- for group, hash_expression in [(hashed, 'md5(content)'), (too_big, 'cast(null as varchar)')]
+                if group | length > 0 -%}
+                {%- do selects.append(
+                    "select '" ~ table_name ~ "' as table_name, filename as file_path, cast(size as bigint) as file_size, "
+                    ~ "cast(last_modified as timestamp) as last_modified, " ~ hash_expression ~ " as content_hash "
+                    ~ "from read_blob([" ~ group | join(', ') ~ "])"
+                ) -%}
+            {%- endfor -%}
         {%- endif -%}
     {%- endfor -%}
     {%- if selects | length == 0 -%}
-        select cast(null as {{ text_type() }}) as table_name, cast(null as {{ text_type() }}) as file_path,
-            cast(null as bigint) as file_size, cast(null as timestamp) as last_modified
-        where 1 = 0
+        {{ default__landing_file_listing() }}
     {%- else -%}
         {{ selects | join('\n        union all\n        ') }}
     {%- endif -%}
@@ -140,7 +170,8 @@
 {#- Other engines: no listing (every build is a full build). -#}
 {% macro default__landing_file_listing() -%}
     select cast(null as {{ text_type() }}) as table_name, cast(null as {{ text_type() }}) as file_path,
-        cast(null as bigint) as file_size, cast(null as timestamp) as last_modified
+        cast(null as bigint) as file_size, cast(null as timestamp) as last_modified,
+        cast(null as {{ text_type() }}) as content_hash
     where 1 = 0
 {%- endmacro %}
 

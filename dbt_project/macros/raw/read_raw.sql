@@ -2,7 +2,9 @@
     read_raw(table_name): a relation with every contract column of one raw table, as text.
 
     Files are found in the landing folder (var raw_dir) as <table>.csv, <table>.parquet or
-    <table>/*.csv|*.parquet. The columns come from the source definition in _sources.yml:
+    <table>/*.csv|*.parquet, extensions in any letter case (raw_file_paths, the same rule as
+    orchestration/landing.py). CSV is read strictly: no row is skipped without an error. The columns
+    come from the source definition in _sources.yml:
       - a required table with no file, or a file lacking a required column, fails the build with a
         message naming the file and the column (not a stack trace from deep inside dbt);
       - a missing optional table reads as an empty relation, a missing optional column as null;
@@ -27,25 +29,46 @@
 {%- endmacro %}
 
 
+{#- The landing folder's one discovery rule (orchestration/landing.py, tested to agree): <table>.<ext> and
+    <table>/*.<ext>, ext csv or parquet in any letter case (glob character classes), no dotfiles. The folder
+    is escaped for glob ([, * and ? as character classes), so any folder name works. -#}
 {% macro duckdb__raw_file_paths(table_name) -%}
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
-    {%- set raw_dir = (var('raw_dir') | string).rstrip('/') -%}
-    {%- set patterns = [
-        raw_dir ~ '/' ~ table_name ~ '.csv',
-        raw_dir ~ '/' ~ table_name ~ '.parquet',
-        raw_dir ~ '/' ~ table_name ~ '/*.csv',
-        raw_dir ~ '/' ~ table_name ~ '/*.parquet'
-    ] -%}
+    {%- set raw_dir = glob_escape((var('raw_dir') | string).rstrip('/')) -%}
+    {%- set patterns = [] -%}
+    {%- for extension in ['csv', 'parquet'] -%}
+        {%- do patterns.append(raw_dir ~ '/' ~ table_name ~ '.' ~ any_case_extension(extension)) -%}
+        {%- do patterns.append(raw_dir ~ '/' ~ table_name ~ '/*.' ~ any_case_extension(extension)) -%}
+    {%- endfor -%}
     {%- set glob_sql -%}
+        select distinct file from (
         {%- for pattern in patterns %}
-        select file from glob({{ sql_string(pattern) }})
-        {%- if not loop.last %} union all {% endif -%}
+            select file from glob({{ sql_string(pattern) }})
+            {%- if not loop.last %} union all {% endif -%}
         {%- endfor %}
+        ) as found
+        where not starts_with(parse_filename(file), '.')
         order by file
     {%- endset -%}
     {{ return(run_query(glob_sql).columns[0].values() | list) }}
+{%- endmacro %}
+
+
+{#- 'csv' -> '[cC][sS][vV]': a glob that matches the extension in any letter case. -#}
+{% macro any_case_extension(extension) -%}
+    {%- set classes = [] -%}
+    {%- for letter in extension -%}
+        {%- do classes.append('[' ~ letter | lower ~ letter | upper ~ ']') -%}
+    {%- endfor -%}
+    {{ return(classes | join('')) }}
+{%- endmacro %}
+
+
+{#- A literal path inside a DuckDB glob pattern: the characters glob reads as wildcards become classes. -#}
+{% macro glob_escape(path) -%}
+    {{ return(path | replace('[', '[[]') | replace('*', '[*]') | replace('?', '[?]')) }}
 {%- endmacro %}
 
 
@@ -98,7 +121,7 @@
     {%- endif -%}
 
     {%- set csv_files = [] -%}
-    {%- for file in files if file.endswith('.csv') -%}
+    {%- for file in files if (file | lower).endswith('.csv') -%}
         {%- do csv_files.append(file) -%}
     {%- endfor -%}
     {%- if csv_files | length > 0 and csv_files | length < files | length -%}
@@ -141,8 +164,8 @@
         [{%- for file in files -%}{{ sql_string(file) }}{{ ", " if not loop.last }}{%- endfor -%}]
     {%- endset -%}
     {%- if is_csv -%}
-        read_csv({{ file_list }}, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"',
-            union_by_name = true, normalize_names = false)
+        {#- nothing skipped silently (D-32): the same options as orchestration/landing.py CSV_READ_OPTIONS -#}
+        read_csv({{ file_list }}, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"', skip = 0, comment = '', strict_mode = true, null_padding = false, ignore_errors = false, union_by_name = true, normalize_names = false)
     {%- else -%}
         read_parquet({{ file_list }}, union_by_name = true)
     {%- endif -%}
