@@ -275,6 +275,8 @@ def test_table_columns_match_contract() -> None:
         if line.startswith("### "):
             current = line[4:].split(" ")[0]
             found[current] = []
+        elif line.startswith("## "):  # a section after the tables (e.g. what a raw value may look like)
+            current = None
         elif (
             current
             and line.startswith("| ")

@@ -274,12 +274,14 @@ t4,2025-04-05T00:00:00Z,,K1,s1,i1,item_changed,basic,6,9,,,
     )
     m = moves(compute_all(raw, "2025-04-30"))
     feb = m.loc[("K1", "2025-02")]
-    # t2 has no unit_price: the previous value (10) is kept, so Pro x 8 at 10 = 80
-    assert feb["movement_type"] == "expansion" and feb["delta"] == pytest.approx(30)
-    assert feb["seat"] == pytest.approx(30) and feb["upsell"] == pytest.approx(0)
+    # t2 moves to Pro without a unit_price: Pro's list price 20 applies (contract v1.1), the quantity is
+    # its own: 8 x 20 = 160 after 5 x 10 = 50
+    assert feb["movement_type"] == "expansion" and feb["delta"] == pytest.approx(110)
+    assert feb["seat"] == pytest.approx(30) and feb["upsell"] == pytest.approx(80)  # 3 x 10, 8 x (20 - 10)
     mar = m.loc[("K1", "2025-03")]
-    assert mar["movement_type"] == "contraction" and mar["delta"] == pytest.approx(-20)
-    assert mar["seat"] == pytest.approx(-20) and mar["downgrade"] == pytest.approx(0)
+    # t3 back to Basic at 10, 6 seats: 60
+    assert mar["movement_type"] == "contraction" and mar["delta"] == pytest.approx(-100)
+    assert mar["seat"] == pytest.approx(-40) and mar["downgrade"] == pytest.approx(-60)  # -2 x 20, 6 x -10
     apr = m.loc[("K1", "2025-04")]
     assert apr["price"] == pytest.approx(-6) and apr["delta"] == pytest.approx(-6)
 
@@ -438,13 +440,13 @@ ubad3,K1,,api,2025-01-01,2025-01-31,1,-5,USD
         3: "unknown plan_id",
         4: "negative quantity",
         5: "discount_percent outside 0-100",
-        6: "unparseable occurred_at: not a valid ts",
+        6: "unparseable occurred_at: not a valid timestamp",
         7: "unknown event_type",
         8: "no earlier item_started for this item",
         10: "event after the item's item_ended",
         11: "no fx rate for the currency on or before the event date",
         12: "unknown currency (no fx rate)",
-        13: "unparseable quantity: not a valid num",
+        13: "unparseable quantity: not a valid decimal(18, 6)",
     }
     assert set(out["subscription_events"]["event_id"]) == {"ok1", "ok2"}
     assert set(out["usage_charges"]["charge_id"]) == {"uok"}

@@ -19,7 +19,8 @@ K1,"Ünïcode; Name 'quoted' ""x""",2024-01-01T10:00:00+02:00,de,Software,50
 ,Nameless,2024-01-01T00:00:00Z,US,,
 K3,Late,soon,US,,
 K4,Many,2024-01-01T00:00:00Z,US,,many
-K5,No offset,2024-02-01T00:00:00,US,,2000
+K5,No offset,2024-02-01T00:00:00,US,,2000.0
+K6,Space before Z,2024-02-01 10:00:00 Z,US,,1e3
 ''',
     "products.csv": """product_id,product_name,product_type,base_product_id,extra_column_is_ignored
 P1,Projects,core,,x
@@ -43,6 +44,8 @@ e5,2025-02-07T00:00:00Z,,K1,s1,i1,item_changed,seat,ten,,,,
 e6,2025-02-08T00:00:00Z,,K1,s1,i2,item_started,,1,,,,
 e7,2025-02-09T00:00:00Z,,K1,s1,i3,item_started,seat,1,,,,maybe
 e8,2025-02-10T00:00:00Z,,K1,s1,i4,item_started,seat,-3,,,,
+e9,1900-01-01T00:00:00Z,,K1,s1,i5,item_started,seat,1,,,,
+e10,2025-02-11T00:00:00Z,,K1,s1,i6,item_started,seat,1e1,1.5E-2, eur ,0.0000004,
 """,
     "usage_charges.csv": """charge_id,customer_id,item_id,plan_id,period_start,period_end,usage_quantity,amount,currency
 u1,K1,,usage,2025-01-31,2025-01-01,10,5,USD
@@ -67,6 +70,7 @@ EXPECTED_REJECTIONS = {
     ("customers", None, "missing customer_id"),
     ("customers", "K3", "created_at 'soon' is not a valid ISO 8601 timestamp"),
     ("customers", "K4", "employee_count 'many' is not a valid whole number"),
+    ("customers", "K6", "employee_count '1e3' is not a valid whole number"),
     ("products", "P2", "unknown product_type 'bundle'"),
     ("plans", "flat_no_price", "missing list_price on a flat plan"),
     ("plans", "fortnightly", "unknown billing_interval 'fortnight'"),
@@ -82,6 +86,11 @@ EXPECTED_REJECTIONS = {
     ("subscription_events", "e6", "missing plan_id on item_started"),
     ("subscription_events", "e7", "is_trial 'maybe' is not a valid boolean"),
     ("subscription_events", "e8", "negative quantity -3"),
+    (
+        "subscription_events",
+        "e9",
+        "occurred_at '1900-01-01T00:00:00Z' is before the earliest valid date 2000-01-01",
+    ),
     ("usage_charges", "u1", "period_end 2025-01-01 is before period_start 2025-01-31"),
     ("usage_charges", "u2", "negative amount -5"),
     ("usage_charges", "u3", "period_start 'x' is not a valid date"),
@@ -136,6 +145,23 @@ def test_customers_are_typed(staged: Path) -> None:
         0
     ]
     assert k5["created_at"] == datetime(2024, 2, 1)  # no offset: UTC
+    k5_count = query(
+        staged, "select employee_count from staging.stg_billing__customers where customer_id = 'K5'"
+    )
+    assert k5_count["employee_count"].item() == 2000  # '2000.0': an integral decimal is a whole number
+    k6 = query(staged, "select created_at from staging.stg_billing__customers where customer_id = 'K6'")
+    assert k6["created_at"].item() == datetime(2024, 2, 1, 10)  # one space before Z is allowed
+
+
+def test_exponents_round_to_the_column_scale_and_currencies_are_upper_cased(staged: Path) -> None:
+    e10 = query(staged, "select * from staging.stg_billing__subscription_events where event_id = 'e10'").iloc[
+        0
+    ]
+    assert e10["rejection_reason"] is None
+    assert str(e10["quantity"]) == "10.000000"  # 1e1
+    assert str(e10["unit_price"]) == "0.015000"  # 1.5E-2
+    assert str(e10["discount_percent"]) == "0.000000"  # 0.0000004 rounds half away from zero to 6 decimals
+    assert e10["currency"] == "EUR"  # ' eur '
 
 
 def test_plans_are_typed_with_defaults(staged: Path) -> None:

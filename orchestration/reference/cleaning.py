@@ -6,10 +6,16 @@ because rejecting an event can change the state inherited by the item's later ev
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from .loading import TABLES
 
@@ -19,24 +25,39 @@ INTERVALS = ("day", "week", "month", "year")
 PRODUCT_TYPES = ("core", "add_on")
 STATE_COLUMNS = ("plan_id", "quantity", "unit_price", "currency", "discount_percent", "is_trial")
 
-# Column kinds (anything not listed is a string).
-KINDS: dict[str, dict[str, str]] = {
-    "customers": {"created_at": "ts", "employee_count": "int"},
-    "plans": {"tier_rank": "int", "billing_interval_count": "int", "list_price": "num"},
-    "plan_limits": {"limit_value": "num", "per_unit_limit": "bool"},
-    "subscription_events": {
-        "occurred_at": "ts",
-        "recorded_at": "ts",
-        "quantity": "num",
-        "unit_price": "num",
-        "discount_percent": "num",
-        "is_trial": "bool",
-    },
-    "usage_charges": {"period_start": "date", "period_end": "date", "usage_quantity": "num", "amount": "num"},
-    "one_time_charges": {"charged_at": "ts", "amount": "num"},
-    "fx_rates": {"rate_date": "date", "rate_to_reporting": "num"},
-    "usage_snapshots": {"snapshot_date": "date", "value": "num"},
-}
+# The grammar of raw values is declared once, in the var `raw_value_grammar` of the dbt project, and read
+# here as data (not as SQL): the warehouse and this reference read every raw value alike, or both reject it.
+DBT_PROJECT_FILE = Path(__file__).resolve().parents[2] / "dbt_project" / "dbt_project.yml"
+
+
+@lru_cache(maxsize=1)
+def project_vars() -> dict[str, Any]:
+    """The vars of dbt_project.yml (raw_value_grammar, earliest_valid_date, reporting_currency)."""
+    return yaml.safe_load(DBT_PROJECT_FILE.read_text(encoding="utf-8"))["vars"]
+
+
+def grammar() -> dict[str, Any]:
+    return project_vars()["raw_value_grammar"]
+
+
+def column_kinds(table: str) -> dict[str, str]:
+    """Declared type of every typed column of a raw table: integer, decimal(p, s), date, timestamp,
+    boolean, currency or code (anything not listed is free text)."""
+    return dict(grammar()["column_types"].get(table, {}))
+
+
+def normalise_currency(code: str | None) -> str:
+    """An ISO 4217 code as every currency column reads it: trimmed, upper-cased."""
+    return str(code).strip().upper()
+
+
+def default_reporting_currency() -> str:
+    return normalise_currency(project_vars()["reporting_currency"])
+
+
+def default_earliest_valid_date() -> pd.Timestamp:
+    return pd.Timestamp(str(project_vars()["earliest_valid_date"]).strip())
+
 
 KEYS: dict[str, tuple[str, ...]] = {
     "customers": ("customer_id",),
@@ -53,40 +74,176 @@ KEYS: dict[str, tuple[str, ...]] = {
 # Required-ness of cells beyond the contract's "required" column flags.
 NOT_REQUIRED_CELLS = {("plans", "list_price"), ("subscription_events", "plan_id")}
 
-_TRUE = {"true", "t", "1", "1.0", "yes", "y"}
-_FALSE = {"false", "f", "0", "0.0", "no", "n"}
+# Raw rows dated before earliest_valid_date are rejected (not customers.created_at).
+DATED_COLUMNS = {
+    "subscription_events": "occurred_at",
+    "usage_charges": "period_start",
+    "one_time_charges": "charged_at",
+    "usage_snapshots": "snapshot_date",
+    "fx_rates": "rate_date",
+}
 
 
 # --------------------------------------------------------------------------- parsing
-def parse_ts(s: pd.Series) -> pd.Series:
-    """ISO 8601 timestamps; no offset = UTC. Unparseable -> NaT."""
-    return pd.to_datetime(s, utc=True, format="ISO8601", errors="coerce")
+def _matching(s: pd.Series, pattern_name: str) -> tuple[pd.Series, pd.Series]:
+    """The trimmed text and whether all of it matches the grammar's pattern (missing: False)."""
+    text = s.astype("str").str.strip()
+    ok = text.str.fullmatch(grammar()["patterns"][pattern_name]).astype("boolean").fillna(False)
+    return text, ok.astype(bool)
 
 
-def parse_date(s: pd.Series) -> pd.Series:
-    """YYYY-MM-DD (a timestamp is accepted and truncated to its UTC day); naive midnight."""
-    return parse_ts(s).dt.tz_convert(None).dt.floor("D")
-
-
-def parse_num(s: pd.Series) -> pd.Series:
-    out = pd.to_numeric(s, errors="coerce").astype("float64")
-    return out.where(np.isfinite(out))
-
-
-def parse_int(s: pd.Series) -> pd.Series:
-    out = parse_num(s)
-    return out.where(out == np.floor(out))
-
-
-def parse_bool(s: pd.Series) -> pd.Series:
-    low = s.str.lower()
-    out = pd.Series(np.nan, index=s.index, dtype="object")
-    out[low.isin(_TRUE).to_numpy()] = True
-    out[low.isin(_FALSE).to_numpy()] = False
+def _convert_distinct(text: pd.Series, ok: pd.Series, convert) -> pd.Series:
+    """convert() applied once per distinct matching text; NaN elsewhere (float64)."""
+    out = pd.Series(np.nan, index=text.index, dtype="float64")
+    if ok.any():
+        values = text[ok]
+        lookup = {value: convert(value) for value in pd.unique(values)}
+        out[ok] = values.map(lookup).astype("float64")
     return out
 
 
-_PARSERS = {"ts": parse_ts, "date": parse_date, "num": parse_num, "int": parse_int, "bool": parse_bool}
+def parse_int(s: pd.Series) -> pd.Series:
+    """Whole numbers, also written as an integral decimal (12.0 -> 12), within integer_range."""
+    low, high = grammar()["integer_range"]
+    text, ok = _matching(s, "integer")
+
+    def convert(value: str) -> float:
+        number = int(value.split(".")[0])
+        return float(number) if low <= number <= high else np.nan
+
+    return _convert_distinct(text, ok, convert)
+
+
+def decimal_value(text: str, precision: int, scale: int) -> Decimal | None:
+    """A matching decimal text rounded half away from zero to `scale` decimals; None when it then needs
+    more than precision - scale integer digits."""
+    number = Decimal(text)
+    integer_digits = precision - scale
+    if number != 0 and number.adjusted() >= integer_digits:
+        return None
+    with localcontext() as context:
+        context.prec = precision + 2
+        rounded = number.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    if abs(rounded) >= Decimal(10) ** integer_digits:
+        return None
+    return rounded.copy_abs() if rounded == 0 else rounded
+
+
+def parse_decimal(s: pd.Series, precision: int, scale: int) -> pd.Series:
+    """Decimals (exponent allowed) quantised to the column's scale, as floats; NaN when unreadable."""
+    text, ok = _matching(s, "decimal")
+
+    def convert(value: str) -> float:
+        rounded = decimal_value(value, precision, scale)
+        return np.nan if rounded is None else float(rounded)
+
+    return _convert_distinct(text, ok, convert)
+
+
+_DECIMAL_TYPE = re.compile(r"decimal\((\d+),\s*(\d+)\)")
+
+# Splits a text that matched the grammar's timestamp pattern into its fields (no validation here).
+_TIMESTAMP_FIELDS = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?"
+    r"(?: ?(?:Z|([+-])(\d{2}):?(\d{2})?))?$"
+)
+
+
+def _timestamp_fields(s: pd.Series) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
+    """Fields of the values matching the timestamp pattern whose day exists in its month; returns the
+    fields (strings), validity, and the day as datetime64[D] (NaT where invalid)."""
+    text, ok = _matching(s, "timestamp")
+    fields = text.where(ok).str.extract(_TIMESTAMP_FIELDS)
+    fields.columns = ["y", "m", "d", "hh", "mi", "ss", "frac", "sign", "oh", "om"]
+
+    def ints(column: str, default: int = 0) -> np.ndarray:
+        return pd.to_numeric(fields[column]).fillna(default).astype("int64").to_numpy()
+
+    year, month, day = ints("y", 1970), ints("m", 1), ints("d", 1)
+    month_start = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    first_day = month_start.astype("datetime64[D]")
+    days_in_month = ((month_start + 1).astype("datetime64[D]") - first_day).astype("int64")
+    valid = ok.to_numpy() & (day <= days_in_month)
+    days = np.where(valid, first_day + (day - 1), np.datetime64("NaT"))
+    return fields, pd.Series(valid, index=s.index), days.astype("datetime64[D]")
+
+
+def parse_ts(s: pd.Series) -> pd.Series:
+    """ISO 8601 timestamps (the grammar's pattern); no offset = UTC. Unreadable -> NaT.
+    Microsecond resolution, so that every year 0001-9999 the warehouse reads is read here too."""
+    fields, valid, days = _timestamp_fields(s)
+
+    def ints(column: str) -> np.ndarray:
+        return pd.to_numeric(fields[column]).fillna(0).astype("int64").to_numpy()
+
+    micros = pd.to_numeric(fields["frac"].str.ljust(6, "0")).fillna(0).astype("int64").to_numpy()
+    sign = np.where(fields["sign"].to_numpy() == "-", -1, 1)
+    offset_minutes = sign * (ints("oh") * 60 + ints("om"))
+    seconds = ints("hh") * 3600 + ints("mi") * 60 + ints("ss") - offset_minutes * 60
+    stamp = days.astype("datetime64[us]") + (seconds * 1_000_000 + micros).astype("timedelta64[us]")
+    stamp = np.where(valid.to_numpy(), stamp, np.datetime64("NaT"))
+    return pd.Series(stamp.astype("datetime64[us]"), index=s.index).dt.tz_localize("UTC")
+
+
+def parse_date(s: pd.Series) -> pd.Series:
+    """YYYY-MM-DD; a timestamp is cut to the date written in it (as the warehouse does); naive midnight."""
+    _fields, _valid, days = _timestamp_fields(s)
+    return pd.Series(days.astype("datetime64[us]"), index=s.index)
+
+
+def parse_bool(s: pd.Series) -> pd.Series:
+    """The grammar's boolean words, in any case."""
+    low = s.astype("str").str.strip().str.lower()
+    words_true = {str(word).lower() for word in grammar()["boolean_true"]}
+    words_false = {str(word).lower() for word in grammar()["boolean_false"]}
+    out = pd.Series(np.nan, index=s.index, dtype="object")
+    out[low.isin(words_true).to_numpy()] = True
+    out[low.isin(words_false).to_numpy()] = False
+    return out
+
+
+def parse_currency(s: pd.Series) -> pd.Series:
+    """ISO 4217 codes trimmed and upper-cased ('usd' is USD)."""
+    text = s.astype("str").str.strip().str.upper()
+    return text.mask(text == "")
+
+
+def parse_code(s: pd.Series) -> pd.Series:
+    """Keywords (event types, pricing models, metrics, ...) trimmed and lower-cased."""
+    text = s.astype("str").str.strip().str.lower()
+    return text.mask(text == "")
+
+
+# Kinds whose parser can fail on a present value (code and currency never do).
+_READABLE_OR_NOT = ("integer", "decimal", "date", "timestamp", "boolean")
+
+
+def parse_value(s: pd.Series, kind: str) -> pd.Series:
+    """One raw column typed by its declared kind (raw_value_grammar.column_types). Each distinct text is
+    parsed once (dates and amounts repeat a lot)."""
+    codes, distinct = pd.factorize(s, use_na_sentinel=True)
+    if not len(distinct):
+        return _parse_kind(s, kind)
+    parsed = _parse_kind(pd.Series(distinct, dtype="str"), kind)
+    taken = parsed.take(np.where(codes >= 0, codes, 0))
+    return taken.where(codes >= 0).set_axis(s.index)
+
+
+def _parse_kind(s: pd.Series, kind: str) -> pd.Series:
+    decimal_type = _DECIMAL_TYPE.fullmatch(kind)
+    if decimal_type:
+        return parse_decimal(s, int(decimal_type.group(1)), int(decimal_type.group(2)))
+    parsers = {
+        "integer": parse_int,
+        "timestamp": parse_ts,
+        "date": parse_date,
+        "boolean": parse_bool,
+        "currency": parse_currency,
+        "code": parse_code,
+    }
+    if kind not in parsers:
+        raise ValueError(f"unknown raw column type {kind!r} in raw_value_grammar.column_types")
+    return parsers[kind](s)
 
 
 # --------------------------------------------------------------------------- fx
@@ -95,8 +252,10 @@ def fx_lookup(
 ) -> pd.Series:
     """Rate to the reporting currency: latest fx `rate_date` on or before `day` (a naive date).
 
-    The reporting currency always converts at 1. Missing rate -> NaN.
+    The reporting currency (trimmed, upper-cased like every currency) always converts at 1. Missing rate
+    -> NaN.
     """
+    reporting_currency = normalise_currency(reporting_currency)
     idx = currency.index
     q = pd.DataFrame(
         {"currency": currency.to_numpy(), "day": pd.to_datetime(day.to_numpy()), "_pos": np.arange(len(idx))}
@@ -203,15 +362,22 @@ def _dedupe(table: str, df: pd.DataFrame, rej: _Rejects, order_desc: list[str] |
     return df
 
 
-def _base(table: str, raw: pd.DataFrame, rej: _Rejects, order_desc: list[str] | None = None) -> pd.DataFrame:
-    """Missing required cells, duplicates, unparseable values; returns typed frame."""
+def _base(
+    table: str,
+    raw: pd.DataFrame,
+    rej: _Rejects,
+    order_desc: list[str] | None = None,
+    earliest_valid_date: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Missing required cells, duplicates, unparseable values, rows dated before earliest_valid_date;
+    returns the typed frame."""
     columns = TABLES[table][1]
     df = raw.copy()
     df["_row"] = np.arange(len(df))
     key_checks = [(df[k].isna(), f"missing key {k}") for k in KEYS[table]]
     df = _take(table, df, key_checks, rej)
-    kinds = KINDS.get(table, {})
-    parsed = {c: _PARSERS[k](df[c]) for c, k in kinds.items()}
+    kinds = column_kinds(table)
+    parsed = {c: parse_value(df[c], k) for c, k in kinds.items()}
     for c, v in parsed.items():
         df[f"_p_{c}"] = v
     df = _dedupe(table, df, rej, [f"_p_{c}" for c in (order_desc or [])])
@@ -221,8 +387,17 @@ def _base(table: str, raw: pd.DataFrame, rej: _Rejects, order_desc: list[str] | 
         if req and (table, c) not in NOT_REQUIRED_CELLS
     ]
     checks += [
-        (df[c].notna() & df[f"_p_{c}"].isna(), f"unparseable {c}: not a valid {kinds[c]}") for c in kinds
+        (df[c].notna() & df[f"_p_{c}"].isna(), f"unparseable {c}: not a valid {kinds[c]}")
+        for c in kinds
+        if kinds[c].startswith(_READABLE_OR_NOT)
     ]
+    dated = DATED_COLUMNS.get(table)
+    if dated is not None and earliest_valid_date is not None:
+        day = df[f"_p_{dated}"]
+        if isinstance(day.dtype, pd.DatetimeTZDtype):
+            day = day.dt.tz_convert(None).dt.floor("D")
+        reason = f"{dated} before earliest_valid_date {earliest_valid_date:%Y-%m-%d}"
+        checks.append((day < earliest_valid_date, reason))
     df = _take(table, df, checks, rej)
     for c in kinds:
         df[c] = df.pop(f"_p_{c}")
@@ -244,22 +419,28 @@ def order_events(ev: pd.DataFrame) -> pd.DataFrame:
 def resolve_event_states(ev: pd.DataFrame, plans: pd.DataFrame) -> pd.DataFrame:
     """Full item state after each (ordered) event: missing cells keep the previous value;
     `item_started` fills the contract defaults (quantity 1, plan list_price and currency,
-    discount 0, not trial). Adds `paused` (between item_paused and item_resumed)."""
+    discount 0, not trial). An event that moves the item to a different plan without a unit_price
+    (or currency) takes the new plan's list_price (and currency) (contract v1.1); quantity and discount
+    still carry over. Adds `paused` (between item_paused and item_resumed)."""
     ev = order_events(ev).copy()
     started = ev["event_type"] == "item_started"
     pl = plans.set_index("plan_id")
+    item = ev["item_id"]
+    plan = ev["plan_id"].groupby(item, sort=False).ffill()
+    previous_plan = plan.groupby(item, sort=False).shift(1)
+    moved = ~started & previous_plan.notna() & (plan != previous_plan)
+    # the item's stretches on one plan: price and currency carry over within a stretch only
+    stretch = (started | moved).astype("int64").groupby(item, sort=False).cumsum()
     ev["quantity"] = ev["quantity"].mask(started & ev["quantity"].isna(), 1.0)
-    ev["unit_price"] = ev["unit_price"].mask(
-        started & ev["unit_price"].isna(), ev["plan_id"].map(pl["list_price"])
-    )
-    ev["currency"] = ev["currency"].mask(started & ev["currency"].isna(), ev["plan_id"].map(pl["currency"]))
     ev["discount_percent"] = ev["discount_percent"].mask(started & ev["discount_percent"].isna(), 0.0)
     ev["is_trial"] = ev["is_trial"].mask(started & ev["is_trial"].isna(), False)
     pause = ev["event_type"].map({"item_paused": 1.0, "item_resumed": 0.0, "item_started": 0.0})
     ev["_pause"] = pause
-    cols = [*STATE_COLUMNS, "_pause"]
+    cols = ["plan_id", "quantity", "discount_percent", "is_trial", "_pause"]
     ev[cols] = ev.groupby("item_id", sort=False)[cols].ffill()
-    # A unit_price nothing filled (a usage plan's null list price): the current plan's list price.
+    priced = ["unit_price", "currency"]
+    ev[priced] = ev.groupby([item, stretch], sort=False)[priced].ffill()
+    # a unit_price or currency not set on the current plan: the plan's (a usage plan has no list price)
     ev["unit_price"] = ev["unit_price"].fillna(ev["plan_id"].map(pl["list_price"]))
     ev["currency"] = ev["currency"].fillna(ev["plan_id"].map(pl["currency"]))
     ev["is_trial"] = ev["is_trial"].fillna(False).astype(bool)
@@ -288,10 +469,16 @@ def _sequence_reasons(ev: pd.DataFrame) -> pd.Series:
 
 
 def _clean_events(
-    raw: pd.DataFrame, customers: pd.DataFrame, plans: pd.DataFrame, fx: pd.DataFrame, rep: str, rej: _Rejects
+    raw: pd.DataFrame,
+    customers: pd.DataFrame,
+    plans: pd.DataFrame,
+    fx: pd.DataFrame,
+    rep: str,
+    rej: _Rejects,
+    earliest: pd.Timestamp,
 ) -> pd.DataFrame:
     t = "subscription_events"
-    ev = _base(t, raw, rej, order_desc=["recorded_at"])
+    ev = _base(t, raw, rej, order_desc=["recorded_at"], earliest_valid_date=earliest)
     known_ccy = set(fx["currency"]) | {rep}
     needs_plan = ev["event_type"].isin(["item_started", "item_changed"])
     ev = _take(
@@ -325,17 +512,26 @@ def _clean_events(
 
 
 # --------------------------------------------------------------------------- main entry
-def clean(raw: dict[str, pd.DataFrame], reporting_currency: str = "USD") -> dict[str, pd.DataFrame]:
+def clean(
+    raw: dict[str, pd.DataFrame],
+    reporting_currency: str | None = None,
+    earliest_valid_date: str | pd.Timestamp | None = None,
+) -> dict[str, pd.DataFrame]:
     """Typed, validated tables plus `rejected_rows` (table, row_number, key, reason, kind) and
     `row_accounting` (table, rows_in, rows_used, rows_rejected, duplicates_collapsed).
 
     `kind` is 'rejected' (bad row) or 'duplicate' (collapsed redelivery / superseded version).
+    reporting_currency and earliest_valid_date default to the dbt project's vars.
     """
-    rep = reporting_currency
+    rep = normalise_currency(reporting_currency) if reporting_currency else default_reporting_currency()
+    earliest = default_earliest_valid_date()
+    if earliest_valid_date is not None:
+        earliest = pd.Timestamp(earliest_valid_date)
     rej = _Rejects()
     out: dict[str, pd.DataFrame] = {}
 
     c = _base("customers", raw["customers"], rej)
+    c = _take("customers", c, [_nonneg(c, "employee_count")], rej)
     out["customers"] = c
 
     p = _base("products", raw["products"], rej)
@@ -359,7 +555,7 @@ def clean(raw: dict[str, pd.DataFrame], reporting_currency: str = "USD") -> dict
     )
     out["plans"] = pl
 
-    fx = _base("fx_rates", raw["fx_rates"], rej)
+    fx = _base("fx_rates", raw["fx_rates"], rej, earliest_valid_date=earliest)
     fx = _take("fx_rates", fx, [(fx["rate_to_reporting"] <= 0, "rate_to_reporting not positive")], rej)
     out["fx_rates"] = fx
 
@@ -373,9 +569,9 @@ def clean(raw: dict[str, pd.DataFrame], reporting_currency: str = "USD") -> dict
     lim["per_unit_limit"] = lim["per_unit_limit"].fillna(False).astype(bool)
     out["plan_limits"] = lim
 
-    out["subscription_events"] = _clean_events(raw["subscription_events"], c, pl, fx, rep, rej)
+    out["subscription_events"] = _clean_events(raw["subscription_events"], c, pl, fx, rep, rej, earliest)
 
-    u = _base("usage_charges", raw["usage_charges"], rej)
+    u = _base("usage_charges", raw["usage_charges"], rej, earliest_valid_date=earliest)
     usage_plans = pl.loc[pl["pricing_model"] == "usage", "plan_id"]
     u = _take(
         "usage_charges",
@@ -396,7 +592,7 @@ def clean(raw: dict[str, pd.DataFrame], reporting_currency: str = "USD") -> dict
     )
     out["usage_charges"] = u
 
-    o = _base("one_time_charges", raw["one_time_charges"], rej)
+    o = _base("one_time_charges", raw["one_time_charges"], rej, earliest_valid_date=earliest)
     o = _take(
         "one_time_charges",
         o,
@@ -412,7 +608,7 @@ def clean(raw: dict[str, pd.DataFrame], reporting_currency: str = "USD") -> dict
     )
     out["one_time_charges"] = o
 
-    s = _base("usage_snapshots", raw["usage_snapshots"], rej)
+    s = _base("usage_snapshots", raw["usage_snapshots"], rej, earliest_valid_date=earliest)
     s = _take(
         "usage_snapshots",
         s,

@@ -10,6 +10,15 @@ from .mrr import MONEY_DECIMALS, Snapshot
 MECHANISMS = ("cross_sell", "product_churn", "add_on", "seat", "upsell", "downgrade", "price", "usage")
 MOVEMENT_TYPES = ("new", "reactivation", "churn", "expansion", "contraction")
 SUM_TOLERANCE = 1e-6
+# Floats carry about 16 significant digits: for amounts above a million the absolute tolerance is relative
+# to the amount, so that a large (but readable) raw value never trips the identity assertions.
+RELATIVE_TOLERANCE = 1e-12
+
+
+def money_tolerance(*amounts: pd.Series) -> pd.Series:
+    """SUM_TOLERANCE, or RELATIVE_TOLERANCE times the largest amount involved when that is larger."""
+    largest = pd.concat([a.abs() for a in amounts], axis=1).max(axis=1)
+    return np.maximum(SUM_TOLERANCE, RELATIVE_TOLERANCE * largest)
 
 
 def product_month_end(snap: Snapshot) -> pd.DataFrame:
@@ -108,6 +117,7 @@ def movements(fct_mrr: pd.DataFrame, snap: Snapshot, products: pd.DataFrame) -> 
     m = m.merge(split, on=["customer_id", "month_i"], how="left")
     m[list(MECHANISMS)] = m[list(MECHANISMS)].fillna(0.0)
     gap = (m[list(MECHANISMS)].sum(axis=1) - m["delta"]).where(exp.to_numpy(), 0.0).abs()
-    assert (gap <= SUM_TOLERANCE).all(), m[gap > SUM_TOLERANCE]
+    tolerance = money_tolerance(m["mrr_start"], m["mrr_end"], *(m[c] for c in MECHANISMS))
+    assert (gap <= tolerance).all(), m[gap > tolerance]
     cols = ["month", "customer_id", "movement_type", "mrr_start", "mrr_end", "delta", *MECHANISMS, "month_i"]
     return m.sort_values(["month_i", "customer_id"], ignore_index=True)[cols]

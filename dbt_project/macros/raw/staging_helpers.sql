@@ -86,3 +86,19 @@
         {{ key_rank(key_columns, preference) }} as {{ rank_column }}
     from {{ relation }}
 {%- endmacro %}
+
+
+{#- The earliest day a raw row may be dated (var earliest_valid_date, YYYY-MM-DD): a 1900 date is an
+    export error, and it would open a century of empty months. -#}
+{% macro earliest_valid_date() -%}
+    {{ return(var('earliest_valid_date') | string | trim) }}
+{%- endmacro %}
+
+
+{#- Reason text when a parsed date or timestamp (its UTC day) lies before earliest_valid_date(); the
+    reason quotes the raw value. -#}
+{% macro earliest_valid_date_reason(raw_expression, parsed_expression, column_label) -%}
+    when cast({{ parsed_expression }} as date) < cast('{{ earliest_valid_date() }}' as date)
+        then '{{ column_label }} ' || {{ quoted_excerpt('trim(' ~ raw_expression ~ ')') }}
+            || ' is before the earliest valid date {{ earliest_valid_date() }}'
+{%- endmacro %}

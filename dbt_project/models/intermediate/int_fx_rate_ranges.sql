@@ -8,7 +8,7 @@ with rates as (
         rate_to_reporting
     from {{ ref('stg_billing__fx_rates') }}
     where rejection_reason is null
-        and currency <> '{{ var("reporting_currency") }}'
+        and currency <> '{{ reporting_currency() }}'
 ),
 
 final as (
@@ -20,7 +20,7 @@ final as (
     from rates
     union all
     select
-        '{{ var("reporting_currency") }}' as currency,
+        '{{ reporting_currency() }}' as currency,
         cast('0001-01-01' as date) as valid_from_date,
         cast(null as date) as valid_until_date,
         cast(1 as {{ rate_type() }}) as rate_to_reporting

@@ -1,10 +1,13 @@
 {{ per_customer_incremental_config() }}
 -- One row per item state: the full state an event sets (plan, quantity, price, currency, discount,
 -- trial, status), valid from the event's occurred_at until the item's next event (valid_to, null while
--- it is the latest). A cell an event leaves blank keeps the previous value (raw contract), also across
--- a plan change; item_started fills the contract's defaults (quantity 1, the plan's list price and
--- currency, no discount, not a trial). A price that was never set (a usage plan's empty list price)
--- falls back to the current plan's list price. A pause lasts until item_resumed.
+-- it is the latest). A cell an event leaves blank keeps the previous value (raw contract), except that an
+-- event moving the item to a different plan without a unit_price (or currency) takes the new plan's list
+-- price (and currency): a negotiated price belongs to the plan it was negotiated for (raw contract v1.1;
+-- quantity and discount still carry over). item_started fills the contract's defaults (quantity 1, the
+-- plan's list price and currency, no discount, not a trial). A price that was never set on the current
+-- plan (a usage plan's empty list price) falls back to that plan's list price. A pause lasts until
+-- item_resumed.
 with usable_events as (
     select * from {{ ref('int_subscription_events__validated') }}
     where rejection_reason is null
@@ -19,7 +22,8 @@ plans as (
 with_plan as (
     select
         usable_events.*,
-        {{ fill_forward('plan_id', 'item_id', event_order()) }} as state_plan_id
+        {{ fill_forward('plan_id', 'item_id', event_order()) }} as state_plan_id,
+        {{ fill_forward('plan_id', 'item_id', event_order(), include_current=false) }} as previous_plan_id
     from usable_events
 ),
 
@@ -27,13 +31,14 @@ state_inputs as (
     select
         with_plan.*,
         plans.list_price as plan_list_price,
+        plans.currency as plan_currency,
+        -- an item_started, or a move to a different plan: the price and currency start again from the plan
+        case
+            when with_plan.event_type = 'item_started' then 1
+            when with_plan.state_plan_id <> with_plan.previous_plan_id then 1
+            else 0
+        end as starts_plan_price,
         coalesce(with_plan.quantity, case when with_plan.event_type = 'item_started' then 1 end) as quantity_input,
-        coalesce(
-            with_plan.unit_price, case when with_plan.event_type = 'item_started' then plans.list_price end
-        ) as unit_price_input,
-        coalesce(
-            with_plan.currency, case when with_plan.event_type = 'item_started' then plans.currency end
-        ) as currency_input,
         coalesce(
             with_plan.discount_percent, case when with_plan.event_type = 'item_started' then 0 end
         ) as discount_input,
@@ -51,6 +56,18 @@ state_inputs as (
         on with_plan.state_plan_id = plans.plan_id
 ),
 
+plan_price_periods as (
+    -- numbers the item's stretches on one plan: the price and currency carry over within a stretch only
+    select
+        *,
+        sum(starts_plan_price) over (
+            partition by item_id
+            order by {{ event_order() }}
+            rows between unbounded preceding and current row
+        ) as plan_price_period
+    from state_inputs
+),
+
 filled as (
     select
         event_id,
@@ -63,15 +80,19 @@ filled as (
         cast({{ fill_forward('quantity_input', 'item_id', event_order()) }} as decimal(18, 6))
             as quantity,
         cast(
-            coalesce({{ fill_forward('unit_price_input', 'item_id', event_order()) }}, plan_list_price)
+            coalesce(
+                {{ fill_forward('unit_price', 'item_id, plan_price_period', event_order()) }}, plan_list_price
+            )
             as decimal(18, 6)
         ) as unit_price,
-        {{ fill_forward('currency_input', 'item_id', event_order()) }} as currency,
+        coalesce(
+            {{ fill_forward('currency', 'item_id, plan_price_period', event_order()) }}, plan_currency
+        ) as currency,
         cast({{ fill_forward('discount_input', 'item_id', event_order()) }} as decimal(9, 6))
             as discount_percent,
         {{ fill_forward('is_trial_input', 'item_id', event_order()) }} as is_trial,
         {{ fill_forward('status_input', 'item_id', event_order()) }} as status
-    from state_inputs
+    from plan_price_periods
 ),
 
 final as (

@@ -28,22 +28,33 @@ fx_rate_ranges as (
     select * from {{ ref('int_fx_rate_ranges') }}
 ),
 
-with_currency as (
-    -- the currency the event sets: its own, or on item_started the plan's (later events keep the
-    -- previous currency, which was checked on the event that set it)
+with_previous_plan as (
     select
         staged_events.*,
+        {{ fill_forward('plan_id', 'item_id', event_order(), include_current=false) }} as previous_plan_id
+    from staged_events
+),
+
+with_currency as (
+    -- the currency the event sets: its own, or on item_started and on a move to a different plan the
+    -- plan's (raw contract v1.1); other events keep the previous currency, checked on the event that set it
+    select
+        with_previous_plan.*,
         coalesce(
-            staged_events.currency,
-            case when staged_events.event_type = 'item_started' then known_plans.plan_currency end
+            with_previous_plan.currency,
+            case
+                when with_previous_plan.event_type = 'item_started'
+                    or with_previous_plan.plan_id <> with_previous_plan.previous_plan_id
+                    then known_plans.plan_currency
+            end
         ) as currency_set,
         known_customers.customer_id is not null as is_known_customer,
         known_plans.plan_id is not null as is_known_plan
-    from staged_events
+    from with_previous_plan
     left join known_customers
-        on staged_events.customer_id = known_customers.customer_id
+        on with_previous_plan.customer_id = known_customers.customer_id
     left join known_plans
-        on staged_events.plan_id = known_plans.plan_id
+        on with_previous_plan.plan_id = known_plans.plan_id
 ),
 
 referenced as (

@@ -8,10 +8,10 @@ typed as (
     select
         nullif(trim(customer_id), '') as customer_id,
         nullif(trim(customer_name), '') as customer_name,
-        {{ parse_timestamp_utc('created_at') }} as created_at,
+        {{ parse_raw('customers', 'created_at') }} as created_at,
         upper(nullif(trim(country), '')) as country,
         nullif(trim(industry), '') as industry,
-        {{ try_parse('employee_count', 'integer') }} as employee_count,
+        {{ parse_raw('customers', 'employee_count') }} as employee_count,
         created_at as created_at_raw,
         employee_count as employee_count_raw,
         source_row_count,

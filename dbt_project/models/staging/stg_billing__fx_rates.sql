@@ -5,9 +5,9 @@ with collapsed as (
 
 typed as (
     select
-        {{ parse_date('rate_date') }} as rate_date,
-        upper(nullif(trim(currency), '')) as currency,
-        {{ try_parse('rate_to_reporting', rate_type()) }} as rate_to_reporting,
+        {{ parse_raw('fx_rates', 'rate_date') }} as rate_date,
+        {{ parse_raw('fx_rates', 'currency') }} as currency,
+        {{ parse_raw('fx_rates', 'rate_to_reporting') }} as rate_to_reporting,
         rate_date as rate_date_raw,
         rate_to_reporting as rate_to_reporting_raw,
         source_row_count,
@@ -20,6 +20,7 @@ flagged as (
         *,
         case
             {{ required_value_reason('rate_date_raw', 'rate_date', 'rate_date', 'date') }}
+            {{ earliest_valid_date_reason('rate_date_raw', 'rate_date', 'rate_date') }}
             when currency is null then 'missing currency'
             {{ required_value_reason('rate_to_reporting_raw', 'rate_to_reporting', 'rate_to_reporting', 'number') }}
             when rate_to_reporting <= 0 then 'rate_to_reporting ' || trim(rate_to_reporting_raw) || ' is not positive'

@@ -8,10 +8,10 @@ typed as (
     select
         nullif(trim(charge_id), '') as charge_id,
         nullif(trim(customer_id), '') as customer_id,
-        {{ parse_timestamp_utc('charged_at') }} as charged_at,
-        {{ try_parse('amount', 'decimal(18, 6)') }} as amount,
-        upper(nullif(trim(currency), '')) as currency,
-        lower(nullif(trim(category), '')) as category,
+        {{ parse_raw('one_time_charges', 'charged_at') }} as charged_at,
+        {{ parse_raw('one_time_charges', 'amount') }} as amount,
+        {{ parse_raw('one_time_charges', 'currency') }} as currency,
+        {{ parse_raw('one_time_charges', 'category') }} as category,
         charged_at as charged_at_raw,
         amount as amount_raw,
         source_row_count,
@@ -26,6 +26,7 @@ flagged as (
             when charge_id is null then 'missing charge_id'
             when customer_id is null then 'missing customer_id'
             {{ required_value_reason('charged_at_raw', 'charged_at', 'charged_at', 'ISO 8601 timestamp') }}
+            {{ earliest_valid_date_reason('charged_at_raw', 'charged_at', 'charged_at') }}
             {{ required_value_reason('amount_raw', 'amount', 'amount', 'number') }}
             when amount < 0 then 'negative amount ' || trim(amount_raw)
             when currency is null then 'missing currency'

@@ -6,12 +6,12 @@ with collapsed as (
 typed as (
     select
         nullif(trim(plan_id), '') as plan_id,
-        lower(nullif(trim(metric), '')) as metric,
-        {{ try_parse('limit_value', 'decimal(24, 6)') }} as limit_value,
-        coalesce({{ parse_boolean('per_unit_limit') }}, false) as per_unit_limit,
+        {{ parse_raw('plan_limits', 'metric') }} as metric,
+        {{ parse_raw('plan_limits', 'limit_value') }} as limit_value,
+        coalesce({{ parse_raw('plan_limits', 'per_unit_limit') }}, false) as per_unit_limit,
         limit_value as limit_value_raw,
         per_unit_limit as per_unit_limit_raw,
-        {{ parse_boolean('per_unit_limit') }} as per_unit_limit_parsed,
+        {{ parse_raw('plan_limits', 'per_unit_limit') }} as per_unit_limit_parsed,
         source_row_count,
         row_hash
     from collapsed

@@ -8,17 +8,17 @@ typed as (
         nullif(trim(plan_id), '') as plan_id,
         nullif(trim(product_id), '') as product_id,
         nullif(trim(plan_name), '') as plan_name,
-        {{ try_parse('tier_rank', 'integer') }} as tier_rank,
-        lower(trim(pricing_model)) as pricing_model,
-        lower(trim(billing_interval)) as billing_interval,
-        coalesce({{ try_parse('billing_interval_count', 'integer') }}, 1) as billing_interval_count,
-        {{ try_parse('list_price', 'decimal(18, 6)') }} as list_price,
-        upper(nullif(trim(currency), '')) as currency,
+        {{ parse_raw('plans', 'tier_rank') }} as tier_rank,
+        {{ parse_raw('plans', 'pricing_model') }} as pricing_model,
+        {{ parse_raw('plans', 'billing_interval') }} as billing_interval,
+        coalesce({{ parse_raw('plans', 'billing_interval_count') }}, 1) as billing_interval_count,
+        {{ parse_raw('plans', 'list_price') }} as list_price,
+        {{ parse_raw('plans', 'currency') }} as currency,
         tier_rank as tier_rank_raw,
         pricing_model as pricing_model_raw,
         billing_interval as billing_interval_raw,
         billing_interval_count as billing_interval_count_raw,
-        {{ try_parse('billing_interval_count', 'integer') }} as billing_interval_count_parsed,
+        {{ parse_raw('plans', 'billing_interval_count') }} as billing_interval_count_parsed,
         list_price as list_price_raw,
         source_row_count,
         row_hash
@@ -33,10 +33,10 @@ flagged as (
             when product_id is null then 'missing product_id'
             when plan_name is null then 'missing plan_name'
             {{ required_value_reason('tier_rank_raw', 'tier_rank', 'tier_rank', 'whole number') }}
-            when pricing_model is null or pricing_model = '' then 'missing pricing_model'
+            when pricing_model is null then 'missing pricing_model'
             when pricing_model not in ('flat', 'per_unit', 'usage')
                 then 'unknown pricing_model ' || {{ quoted_excerpt('pricing_model_raw') }}
-            when billing_interval is null or billing_interval = '' then 'missing billing_interval'
+            when billing_interval is null then 'missing billing_interval'
             when billing_interval not in ('day', 'week', 'month', 'year')
                 then 'unknown billing_interval ' || {{ quoted_excerpt('billing_interval_raw') }}
             {{ optional_value_reason(

@@ -7,7 +7,7 @@ typed as (
     select
         nullif(trim(product_id), '') as product_id,
         nullif(trim(product_name), '') as product_name,
-        lower(trim(product_type)) as product_type,
+        {{ parse_raw('products', 'product_type') }} as product_type,
         nullif(trim(base_product_id), '') as base_product_id,
         product_type as product_type_raw,
         source_row_count,
@@ -21,7 +21,7 @@ flagged as (
         case
             when product_id is null then 'missing product_id'
             when product_name is null then 'missing product_name'
-            when product_type is null or product_type = '' then 'missing product_type'
+            when product_type is null then 'missing product_type'
             when product_type not in ('core', 'add_on')
                 then 'unknown product_type ' || {{ quoted_excerpt('product_type_raw') }}
         end as rejection_reason

@@ -9,18 +9,18 @@ with collapsed as (
 typed as (
     select
         nullif(trim(event_id), '') as event_id,
-        {{ parse_timestamp_utc('occurred_at') }} as occurred_at,
-        {{ parse_timestamp_utc('recorded_at') }} as recorded_at,
+        {{ parse_raw('subscription_events', 'occurred_at') }} as occurred_at,
+        {{ parse_raw('subscription_events', 'recorded_at') }} as recorded_at,
         nullif(trim(customer_id), '') as customer_id,
         nullif(trim(subscription_id), '') as subscription_id,
         nullif(trim(item_id), '') as item_id,
-        lower(trim(event_type)) as event_type,
+        {{ parse_raw('subscription_events', 'event_type') }} as event_type,
         nullif(trim(plan_id), '') as plan_id,
-        {{ try_parse('quantity', 'decimal(18, 6)') }} as quantity,
-        {{ try_parse('unit_price', 'decimal(18, 6)') }} as unit_price,
-        upper(nullif(trim(currency), '')) as currency,
-        {{ try_parse('discount_percent', 'decimal(9, 6)') }} as discount_percent,
-        {{ parse_boolean('is_trial') }} as is_trial,
+        {{ parse_raw('subscription_events', 'quantity') }} as quantity,
+        {{ parse_raw('subscription_events', 'unit_price') }} as unit_price,
+        {{ parse_raw('subscription_events', 'currency') }} as currency,
+        {{ parse_raw('subscription_events', 'discount_percent') }} as discount_percent,
+        {{ parse_raw('subscription_events', 'is_trial') }} as is_trial,
         event_type as event_type_raw,
         occurred_at as occurred_at_raw,
         recorded_at as recorded_at_raw,
@@ -42,6 +42,7 @@ flagged as (
             when subscription_id is null then 'missing subscription_id'
             when item_id is null then 'missing item_id'
             {{ required_value_reason('occurred_at_raw', 'occurred_at', 'occurred_at', 'ISO 8601 timestamp') }}
+            {{ earliest_valid_date_reason('occurred_at_raw', 'occurred_at', 'occurred_at') }}
             {{ optional_value_reason('recorded_at_raw', 'recorded_at', 'recorded_at', 'ISO 8601 timestamp') }}
             when event_type is null then 'missing event_type'
             when event_type not in ('item_started', 'item_changed', 'item_paused', 'item_resumed', 'item_ended')

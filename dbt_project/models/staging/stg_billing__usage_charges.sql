@@ -10,11 +10,11 @@ typed as (
         nullif(trim(customer_id), '') as customer_id,
         nullif(trim(item_id), '') as item_id,
         nullif(trim(plan_id), '') as plan_id,
-        {{ parse_date('period_start') }} as period_start,
-        {{ parse_date('period_end') }} as period_end,
-        {{ try_parse('usage_quantity', 'decimal(24, 6)') }} as usage_quantity,
-        {{ try_parse('amount', 'decimal(18, 6)') }} as amount,
-        upper(nullif(trim(currency), '')) as currency,
+        {{ parse_raw('usage_charges', 'period_start') }} as period_start,
+        {{ parse_raw('usage_charges', 'period_end') }} as period_end,
+        {{ parse_raw('usage_charges', 'usage_quantity') }} as usage_quantity,
+        {{ parse_raw('usage_charges', 'amount') }} as amount,
+        {{ parse_raw('usage_charges', 'currency') }} as currency,
         period_start as period_start_raw,
         period_end as period_end_raw,
         usage_quantity as usage_quantity_raw,
@@ -32,6 +32,7 @@ flagged as (
             when customer_id is null then 'missing customer_id'
             when plan_id is null then 'missing plan_id'
             {{ required_value_reason('period_start_raw', 'period_start', 'period_start', 'date') }}
+            {{ earliest_valid_date_reason('period_start_raw', 'period_start', 'period_start') }}
             {{ required_value_reason('period_end_raw', 'period_end', 'period_end', 'date') }}
             when period_end < period_start
                 then 'period_end ' || cast(period_end as {{ text_type() }}) || ' is before period_start '

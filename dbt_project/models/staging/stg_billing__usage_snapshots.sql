@@ -8,9 +8,9 @@ typed as (
     select
         nullif(trim(customer_id), '') as customer_id,
         nullif(trim(product_id), '') as product_id,
-        {{ parse_date('snapshot_date') }} as snapshot_date,
-        lower(nullif(trim(metric), '')) as metric,
-        {{ try_parse('value', 'decimal(24, 6)') }} as metric_value,
+        {{ parse_raw('usage_snapshots', 'snapshot_date') }} as snapshot_date,
+        {{ parse_raw('usage_snapshots', 'metric') }} as metric,
+        {{ parse_raw('usage_snapshots', 'value') }} as metric_value,
         snapshot_date as snapshot_date_raw,
         value as value_raw,
         source_row_count,
@@ -25,6 +25,7 @@ flagged as (
             when customer_id is null then 'missing customer_id'
             when product_id is null then 'missing product_id'
             {{ required_value_reason('snapshot_date_raw', 'snapshot_date', 'snapshot_date', 'date') }}
+            {{ earliest_valid_date_reason('snapshot_date_raw', 'snapshot_date', 'snapshot_date') }}
             when metric is null then 'missing metric'
             {{ required_value_reason('value_raw', 'metric_value', 'value', 'number') }}
             when metric_value < 0 then 'negative value ' || trim(value_raw)
