@@ -60,13 +60,32 @@
 {%- endmacro %}
 
 
-{#- The as-of date that closes every month range: var as_of (SAAS_AS_OF) or today's UTC date. -#}
+{#- The as-of date that closes every month range: var as_of (SAAS_AS_OF) or today's UTC date. Only a real
+    calendar date written YYYY-MM-DD is accepted (engines read 20261031, 2026-1-5 or 2026-02-30 differently
+    or not at all); anything else stops the build with a compiler error naming the value. -#}
 {% macro as_of_date() -%}
     {%- set as_of = var('as_of', '') | string | trim -%}
     {%- if as_of == '' -%}
         cast({{ current_timestamp_utc() }} as date)
     {%- else -%}
+        {%- do validate_as_of(as_of) -%}
         cast('{{ as_of }}' as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro validate_as_of(as_of) -%}
+    {%- set message = "var as_of (SAAS_AS_OF, saas-warehouse build --as-of) must be a calendar date written "
+        ~ "YYYY-MM-DD, e.g. 2026-10-31 (or empty for today's UTC date); got '" ~ as_of ~ "'" -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', as_of) -%}
+        {{ exceptions.raise_compiler_error(message) }}
+    {%- endif -%}
+    {%- set year = as_of[0:4] | int -%}
+    {%- set month = as_of[5:7] | int -%}
+    {%- set day = as_of[8:10] | int -%}
+    {%- set is_leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) -%}
+    {%- set days_in_month = [31, 29 if is_leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
+    {%- if year < 1 or month < 1 or month > 12 or day < 1 or day > days_in_month[month - 1] -%}
+        {{ exceptions.raise_compiler_error(message) }}
     {%- endif -%}
 {%- endmacro %}
 
