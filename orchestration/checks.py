@@ -3,9 +3,16 @@ implementation (orchestration/reference), and the invariants that make the figur
 
 Every check reads this run's build file and is blocking: if one fails, `published_warehouse` does not run,
 so readers keep the last good warehouse.
+
+The reference runs on a deterministic sample of customers when the company has more than
+SAAS_REFERENCE_SAMPLE_CUSTOMERS (default 20000; reference/sampling.py): customer MRR and movements are then
+compared for the sampled customers only, and monthly NRR/GRR are checked by applying the reference's bridge
+and retention formulas (reference/marts.py) to the warehouse's own fct_mrr and fct_mrr_movements, whose
+per-customer values the other two checks verify on the sample. Each reference check reports the sample.
 """
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -15,18 +22,49 @@ import pandas as pd
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, MetadataValue, asset_check
 
 from orchestration import comparisons
-from orchestration.reference import compute_all, load_raw
+from orchestration.landing import count_raw_rows
+from orchestration.reference import DEFAULT_MAX_CUSTOMERS, ReferenceRun, SampleInfo, compute_sampled
+from orchestration.reference.marts import monthly_bridge, monthly_retention
 from orchestration.resources import WarehouseResource
-from orchestration.settings import WarehouseSettings
+from orchestration.settings import SettingsError, WarehouseSettings
 
 MAX_LISTED = 20
+SAMPLE_SETTING = "SAAS_REFERENCE_SAMPLE_CUSTOMERS"
+SAMPLED_CUSTOMERS = "sampled_customers"  # the relation the warehouse-side SQL filters on
+MONTH_INDEX_SQL = "(year(month) * 12 + month(month) - 1)::integer"
+MONTH_I = f"{MONTH_INDEX_SQL} as month_i"
+
+Evaluate = Callable[[Path, WarehouseSettings], tuple[pd.DataFrame, int, str]]
+Describe = Callable[[Path, WarehouseSettings], dict[str, object]]
 
 
-def read_table(build_path: Path, sql: str) -> pd.DataFrame:
+def reference_sample_limit(environ: Mapping[str, str] | None = None) -> int:
+    """SAAS_REFERENCE_SAMPLE_CUSTOMERS: above this many customers the reference runs on a sample."""
+    env = os.environ if environ is None else environ
+    text = env.get(SAMPLE_SETTING, str(DEFAULT_MAX_CUSTOMERS)).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise SettingsError(
+            f"{SAMPLE_SETTING} must be a whole number of customers (1 or more; default "
+            f"{DEFAULT_MAX_CUSTOMERS}), got {text!r}."
+        )
+    return int(text)
+
+
+def read_table(build_path: Path, sql: str, customers: frozenset[str] | None = None) -> pd.DataFrame:
+    """Rows as Python objects (decimals stay Decimal). customers: registered as the relation
+    sampled_customers(customer_id) for the SQL to filter on."""
     with duckdb.connect(str(build_path), read_only=True) as connection:
+        if customers is not None:
+            connection.register(SAMPLED_CUSTOMERS, pd.DataFrame({"customer_id": sorted(customers)}))
         cursor = connection.execute(sql)
         rows = cursor.fetchall()
         return pd.DataFrame(rows, columns=[column[0] for column in cursor.description], dtype=object)
+
+
+def read_numbers(build_path: Path, sql: str) -> pd.DataFrame:
+    """A large numeric result as NumPy columns (no Python object per value)."""
+    with duckdb.connect(str(build_path), read_only=True) as connection:
+        return connection.execute(sql).df()
 
 
 def as_of_date(settings: WarehouseSettings) -> date:
@@ -34,12 +72,63 @@ def as_of_date(settings: WarehouseSettings) -> date:
 
 
 @lru_cache(maxsize=2)
+def reference_run(raw_dir: str, as_of: date, max_customers: int) -> ReferenceRun:
+    """The reference implementation on the sample (computed once per run and process)."""
+    return compute_sampled(raw_dir, as_of, max_customers=max_customers)
+
+
 def reference_tables(raw_dir: str, as_of: date) -> dict[str, pd.DataFrame]:
-    """The reference implementation's tables (computed once per run and process)."""
-    return compute_all(raw_dir, as_of)
+    """The reference implementation's tables; when sampled, exact only for the sampled customers."""
+    return reference_run(raw_dir, as_of, reference_sample_limit()).tables
 
 
-def result(name: str, problems: pd.DataFrame, compared: int, what: str) -> AssetCheckResult:
+def reference_sample(raw_dir: str, as_of: date) -> SampleInfo:
+    """Which customers the reference computed."""
+    return reference_run(raw_dir, as_of, reference_sample_limit()).sample
+
+
+def settings_sample(settings: WarehouseSettings) -> SampleInfo:
+    return reference_sample(str(settings.raw_dir), as_of_date(settings))
+
+
+def sampled_rows_sql(select: str, sample: SampleInfo) -> str:
+    """`select` (one table, no where clause) limited to the sampled customers when the run is sampled."""
+    if not sample.sampled:
+        return select
+    return f"{select} where customer_id in (select customer_id from {SAMPLED_CUSTOMERS})"
+
+
+def read_sampled(build_path: Path, select: str, sample: SampleInfo) -> pd.DataFrame:
+    customers = sample.customer_ids if sample.sampled else None
+    return read_table(build_path, sampled_rows_sql(select, sample), customers)
+
+
+def restrict(reference: pd.DataFrame, sample: SampleInfo) -> pd.DataFrame:
+    """The reference's rows of the sampled customers (customers pulled in by a shared key are partial)."""
+    if not sample.sampled:
+        return reference
+    return reference[reference["customer_id"].isin(sample.customer_ids)]
+
+
+def sample_metadata(build_path: Path, settings: WarehouseSettings) -> dict[str, object]:
+    """What a reference check compared: the sample and the warehouse's customers."""
+    sample = settings_sample(settings)
+    in_warehouse = read_table(build_path, "select count(distinct customer_id) as n from marts.fct_mrr")
+    compared = read_sampled(build_path, "select count(distinct customer_id) as n from marts.fct_mrr", sample)
+    return {
+        "customers_compared": int(compared["n"].iloc[0]),
+        "customers_in_warehouse": int(in_warehouse["n"].iloc[0]),
+        "customers_in_files": sample.customers_total,
+        "customers_sampled": sample.customers_sampled,
+        "sampled": "yes" if sample.sampled else "no",
+        "sample_rule": sample.rule,
+        f"{SAMPLE_SETTING.lower()}": sample.max_customers,
+    }
+
+
+def result(
+    name: str, problems: pd.DataFrame, compared: int, what: str, extra: Mapping[str, object] | None = None
+) -> AssetCheckResult:
     listed = problems.head(MAX_LISTED).astype(str)
     return AssetCheckResult(
         passed=problems.empty,
@@ -48,6 +137,7 @@ def result(name: str, problems: pd.DataFrame, compared: int, what: str) -> Asset
             "compared": compared,
             "differences": len(problems),
             "first_differences": MetadataValue.md(listed.to_markdown(index=False) if len(listed) else "none"),
+            **(extra or {}),
         },
     )
 
@@ -56,18 +146,22 @@ def run_check(
     context: AssetCheckExecutionContext,
     warehouse: WarehouseResource,
     name: str,
-    evaluate: Callable[[Path, WarehouseSettings], tuple[pd.DataFrame, int, str]],
+    evaluate: Evaluate,
+    describe: Describe | None = None,
 ) -> AssetCheckResult:
     settings = warehouse.settings
-    problems, compared, what = evaluate(settings.build_path(context.run.run_id), settings)
+    build_path = settings.build_path(context.run.run_id)
+    problems, compared, what = evaluate(build_path, settings)
     if not problems.empty:
         context.log.error(f"{name} failed: {len(problems)} {what} differ")
-    return result(name, problems, compared, what)
+    extra = describe(build_path, settings) if describe else None
+    return result(name, problems, compared, what, extra)
 
 
 def customer_mrr_vs_reference(build_path: Path, settings: WarehouseSettings) -> tuple[pd.DataFrame, int, str]:
-    ours = read_table(build_path, "select customer_id, month, mrr from marts.fct_mrr")
-    theirs = reference_tables(str(settings.raw_dir), as_of_date(settings))["fct_mrr"]
+    sample = settings_sample(settings)
+    ours = read_sampled(build_path, "select customer_id, month, mrr from marts.fct_mrr", sample)
+    theirs = restrict(reference_tables(str(settings.raw_dir), as_of_date(settings))["fct_mrr"], sample)
     problems = comparisons.value_differences(
         ours, theirs, ["customer_id", "month"], {"mrr": "mrr"}, comparisons.MONEY_TOLERANCE
     )
@@ -75,8 +169,11 @@ def customer_mrr_vs_reference(build_path: Path, settings: WarehouseSettings) -> 
 
 
 def movements_vs_reference(build_path: Path, settings: WarehouseSettings) -> tuple[pd.DataFrame, int, str]:
-    ours = read_table(build_path, "select * from marts.fct_mrr_movements")
-    theirs = reference_tables(str(settings.raw_dir), as_of_date(settings))["fct_mrr_movements"]
+    sample = settings_sample(settings)
+    ours = read_sampled(build_path, "select * from marts.fct_mrr_movements", sample)
+    theirs = restrict(
+        reference_tables(str(settings.raw_dir), as_of_date(settings))["fct_mrr_movements"], sample
+    )
     columns = {"movement_type": "movement_type", "delta": "delta"}
     columns |= {f"{mechanism}_mrr": mechanism for mechanism in comparisons.MECHANISMS}
     problems = comparisons.value_differences(
@@ -90,9 +187,44 @@ def movements_vs_reference(build_path: Path, settings: WarehouseSettings) -> tup
     return problems, len(ours), "movements"
 
 
+def month_index(day: date) -> int:
+    """The reference's integer month (year × 12 + month − 1)."""
+    return day.year * 12 + day.month - 1
+
+
+def formula_retention(
+    fct_mrr: pd.DataFrame, moves: pd.DataFrame, first_month: int | None, last_month: int
+) -> pd.DataFrame:
+    """The reference's monthly bridge and retention formulas applied to given fct_mrr (month_i, mrr) and
+    movements (month_i, movement_type, delta) rows: month, nrr, grr."""
+    return monthly_retention(monthly_bridge(fct_mrr, moves, first_month, last_month))[["month", "nrr", "grr"]]
+
+
+def warehouse_formula_retention(build_path: Path, last_month: int) -> pd.DataFrame:
+    """formula_retention on the warehouse's own fct_mrr and fct_mrr_movements, every customer, over the
+    retention mart's months through the as-of month (read as NumPy columns: a million customers fit)."""
+    fct_mrr = read_numbers(build_path, f"select {MONTH_I}, mrr::double as mrr from marts.fct_mrr")
+    moves = read_numbers(
+        build_path,
+        f"select {MONTH_I}, movement_type, delta::double as delta from marts.fct_mrr_movements",
+    )
+    first = read_numbers(build_path, f"select min({MONTH_INDEX_SQL}) as m from marts.mart_retention_monthly")
+    first_month = None if pd.isna(first["m"].iloc[0]) else int(first["m"].iloc[0])
+    return formula_retention(fct_mrr, moves, first_month, last_month)
+
+
 def retention_vs_reference(build_path: Path, settings: WarehouseSettings) -> tuple[pd.DataFrame, int, str]:
+    """Not sampled: the reference's own monthly NRR/GRR. Sampled (the sample's NRR is not the company's):
+    the reference's formulas on the warehouse's fct_mrr and movements, which the other checks verify."""
     ours = read_table(build_path, "select month, nrr, grr from marts.mart_retention_monthly")
-    theirs = reference_tables(str(settings.raw_dir), as_of_date(settings))["mart_retention_monthly"]
+    if settings_sample(settings).sampled:
+        try:
+            theirs = warehouse_formula_retention(build_path, month_index(as_of_date(settings)))
+        except AssertionError as error:  # the reference's bridge identities do not hold on these rows
+            problem = pd.DataFrame({"month": ["all"], "problem": [f"fct_mrr and movements: {error}"[:500]]})
+            return problem, len(ours), "months"
+    else:
+        theirs = reference_tables(str(settings.raw_dir), as_of_date(settings))["mart_retention_monthly"]
     problems = comparisons.value_differences(
         ours, theirs, ["month"], {"nrr": "nrr", "grr": "grr"}, comparisons.RATE_TOLERANCE
     )
@@ -104,28 +236,49 @@ def bridge_identity(build_path: Path, settings: WarehouseSettings) -> tuple[pd.D
     return comparisons.bridge_identity_breaks(bridge), len(bridge), "bridge rows"
 
 
+def count(build_path: Path, sql: str) -> int:
+    return int(read_table(build_path, sql).iloc[0, 0])
+
+
 def mechanisms_sum_to_delta(build_path: Path, settings: WarehouseSettings) -> tuple[pd.DataFrame, int, str]:
-    movements = read_table(build_path, "select * from marts.fct_mrr_movements")
-    return comparisons.mechanism_sum_breaks(movements), len(movements), "movements"
+    """Only the candidate rows leave DuckDB (a million customers' movements would not fit as objects);
+    the rule itself is comparisons.mechanism_sum_breaks."""
+    total = " + ".join(f"{mechanism}_mrr" for mechanism in comparisons.MECHANISMS)
+    candidates = read_table(
+        build_path,
+        "select * from marts.fct_mrr_movements where movement_type in ('expansion', 'contraction') "
+        f"and ({total}) is distinct from delta",
+    )
+    compared = count(build_path, "select count(*) from marts.fct_mrr_movements")
+    return comparisons.mechanism_sum_breaks(candidates), compared, "movements"
 
 
 def no_missing_customer_months(
     build_path: Path, settings: WarehouseSettings
 ) -> tuple[pd.DataFrame, int, str]:
-    fct_mrr = read_table(build_path, "select customer_id, month from marts.fct_mrr")
-    return comparisons.customer_month_gaps(fct_mrr), fct_mrr["customer_id"].nunique(), "customers"
+    """Only the candidate customers' rows leave DuckDB; the rule is comparisons.customer_month_gaps."""
+    candidates = read_table(
+        build_path,
+        "select customer_id, month from marts.fct_mrr where customer_id in (select customer_id "
+        "from marts.fct_mrr group by customer_id "
+        "having count(*) <> date_diff('month', min(month), max(month)) + 1)",
+    )
+    compared = count(build_path, "select count(distinct customer_id) from marts.fct_mrr")
+    return comparisons.customer_month_gaps(candidates), compared, "customers"
 
 
 def raw_rows_accounted(build_path: Path, settings: WarehouseSettings) -> tuple[pd.DataFrame, int, str]:
     reconciliation = read_table(build_path, "select * from marts.mart_raw_reconciliation")
-    rows_in_files = {table: len(frame) for table, frame in load_raw(settings.raw_dir).items()}
+    rows_in_files = count_raw_rows(settings.raw_dir)  # counted from the files, nothing loaded
     return comparisons.unaccounted_rows(reconciliation, rows_in_files), len(reconciliation), "raw tables"
 
 
-def warehouse_check(asset: list[str], name: str, description: str, evaluate: Callable) -> Callable:
+def warehouse_check(
+    asset: list[str], name: str, description: str, evaluate: Evaluate, describe: Describe | None = None
+) -> Callable:
     @asset_check(asset=AssetKey(asset), name=name, description=description, blocking=True)
     def check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
-        return run_check(context, warehouse, name, evaluate)
+        return run_check(context, warehouse, name, evaluate, describe)
 
     return check
 
@@ -134,20 +287,26 @@ python_checks = [
     warehouse_check(
         ["marts", "fct_mrr"],
         "customer_mrr_matches_reference",
-        "Every customer-month's MRR equals the independent pandas implementation's (within 0.0001).",
+        "Every customer-month's MRR equals the independent pandas implementation's (within 0.0001); "
+        f"above {SAMPLE_SETTING} customers, on a deterministic sample of them.",
         customer_mrr_vs_reference,
+        sample_metadata,
     ),
     warehouse_check(
         ["marts", "fct_mrr_movements"],
         "movements_match_reference",
-        "Every movement's type, delta and eight mechanism amounts equal the reference implementation's.",
+        "Every movement's type, delta and eight mechanism amounts equal the reference implementation's; "
+        f"above {SAMPLE_SETTING} customers, on a deterministic sample of them.",
         movements_vs_reference,
+        sample_metadata,
     ),
     warehouse_check(
         ["marts", "mart_retention_monthly"],
         "monthly_nrr_grr_match_reference",
-        "Monthly NRR and GRR equal the reference implementation's (within 0.000001; nulls alike).",
+        "Monthly NRR and GRR equal the reference implementation's (within 0.000001; nulls alike); when the "
+        "reference is sampled, the reference's formulas applied to the warehouse's fct_mrr and movements.",
         retention_vs_reference,
+        sample_metadata,
     ),
     warehouse_check(
         ["marts", "mart_mrr_bridge"],

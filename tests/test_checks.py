@@ -114,3 +114,91 @@ def test_a_movement_of_a_millionth_on_one_side_only_is_no_difference() -> None:
     assert sorted(problems["customer_id"]) == ["C3", "C4"]
     strict = value_differences(ours, theirs, ["customer_id", "month"], {"delta": "delta"}, MONEY_TOLERANCE)
     assert sorted(strict["customer_id"]) == ["C1", "C3", "C4"]
+
+
+# --- the reference on a sample of customers (SAAS_REFERENCE_SAMPLE_CUSTOMERS) ------------------------------
+REFERENCE_CHECKS = [
+    checks.customer_mrr_vs_reference,
+    checks.movements_vs_reference,
+    checks.retention_vs_reference,
+]
+GOLDEN_SAMPLE = {"C4", "C5"}  # the golden customers whose sha256 falls below 4 / 8 of the hash space
+
+
+@pytest.fixture
+def sampled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The golden scenario's 8 customers with at most 4 compared in full: a sampled run."""
+    monkeypatch.setenv(checks.SAMPLE_SETTING, "4")
+
+
+def test_the_sample_limit_setting() -> None:
+    from orchestration.settings import SettingsError
+
+    assert checks.reference_sample_limit({}) == 20000
+    assert checks.reference_sample_limit({checks.SAMPLE_SETTING: " 500 "}) == 500
+    for wrong in ("0", "-3", "1e6", "", "many"):
+        with pytest.raises(SettingsError, match=checks.SAMPLE_SETTING):
+            checks.reference_sample_limit({checks.SAMPLE_SETTING: wrong})
+
+
+@pytest.mark.parametrize("evaluate", REFERENCE_CHECKS, ids=lambda evaluate: evaluate.__name__)
+def test_the_reference_checks_pass_on_a_sample(golden_warehouse: Path, sampled: None, evaluate) -> None:
+    problems, compared, _ = evaluate(golden_warehouse, SETTINGS)
+    assert compared > 0
+    assert problems.empty, problems
+
+
+def test_a_sampled_run_reports_what_it_compared(golden_warehouse: Path, sampled: None) -> None:
+    sample = checks.settings_sample(SETTINGS)
+    assert sample.customer_ids == GOLDEN_SAMPLE
+    metadata = checks.sample_metadata(golden_warehouse, SETTINGS)
+    assert {key: metadata[key] for key in ("customers_compared", "customers_in_files", "sampled")} == {
+        "customers_compared": 2,
+        "customers_in_files": 8,
+        "sampled": "yes",
+    }
+    assert metadata["customers_in_warehouse"] > 2
+    assert metadata["sample_rule"].endswith("h / 2^64 < 4 / 8")
+    months = checks.read_table(golden_warehouse, "select customer_id, month from marts.fct_mrr")
+    compared = checks.read_sampled(golden_warehouse, "select customer_id from marts.fct_mrr", sample)
+    assert set(compared.customer_id) == GOLDEN_SAMPLE
+    assert len(compared) == months.customer_id.isin(GOLDEN_SAMPLE).sum()
+
+
+def test_an_unsampled_run_compares_every_customer(golden_warehouse: Path) -> None:
+    metadata = checks.sample_metadata(golden_warehouse, SETTINGS)
+    assert metadata["sampled"] == "no"
+    assert metadata["customers_compared"] == metadata["customers_in_warehouse"] > 2
+    assert metadata["customers_sampled"] == metadata["customers_in_files"] == 8
+
+
+def test_a_sampled_run_reports_a_wrong_sampled_customer_only(tampered: Path, sampled: None) -> None:
+    tamper(tampered, "update marts.fct_mrr set mrr = mrr + 0.01 where customer_id in ('C3', 'C4')")
+    problems, _, _ = checks.customer_mrr_vs_reference(tampered, SETTINGS)
+    assert set(problems.customer_id) == {"C4"}
+
+
+def test_a_sampled_run_checks_the_company_s_retention(tampered: Path, sampled: None) -> None:
+    tamper(
+        tampered, "update marts.mart_retention_monthly set nrr = nrr + 0.001 where month = date '2025-09-01'"
+    )
+    problems, compared, _ = checks.retention_vs_reference(tampered, SETTINGS)
+    assert list(problems.month) == ["2025-09-01"] and compared == 12
+
+
+def test_the_retention_formula_on_warehouse_rows() -> None:
+    """Month 1: A 100, B 50. Month 2: A 120 (expansion 20), B 0 (churn 50): NRR 120/150, GRR 100/150."""
+    import pandas as pd
+
+    JAN, FEB = 2025 * 12, 2025 * 12 + 1  # noqa: N806 - the reference's month indexes
+    fct_mrr = pd.DataFrame({"month_i": [JAN, JAN, FEB, FEB], "mrr": [100.0, 50.0, 120.0, 0.0]})
+    moves = pd.DataFrame(
+        {
+            "month_i": [JAN, JAN, FEB, FEB],
+            "movement_type": ["new", "new", "expansion", "churn"],
+            "delta": [100.0, 50.0, 20.0, -50.0],
+        }
+    )
+    rates = checks.formula_retention(fct_mrr, moves, JAN, FEB)
+    assert rates["nrr"].isna().tolist() == [True, False]  # no MRR at the start of month 1
+    assert rates["nrr"].iloc[1] == pytest.approx(0.8) and rates["grr"].iloc[1] == pytest.approx(2 / 3)

@@ -18,20 +18,27 @@ from .mrr import (
     month_end_snapshot,
     usage_by_month,
 )
-from .pipeline import compute_all
+from .pipeline import ReferenceRun, compute_all, compute_sampled, compute_tables
+from .sampling import DEFAULT_MAX_CUSTOMERS, SampleInfo, load_sample
 
 __all__ = [
+    "DEFAULT_MAX_CUSTOMERS",
     "MECHANISMS",
     "RawInputError",
+    "ReferenceRun",
+    "SampleInfo",
     "Snapshot",
     "clean",
     "compute_all",
+    "compute_sampled",
+    "compute_tables",
     "customer_mrr_by_month",
     "customer_mrr_from_snapshot",
     "expansion_mechanisms",
     "fx_lookup",
     "item_states",
     "load_raw",
+    "load_sample",
     "mechanism_split",
     "month_end_snapshot",
     "monthly_bridge",
