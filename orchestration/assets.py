@@ -11,13 +11,13 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, RetryRequested, asset
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.comparisons import mart_table_names
 from orchestration.project import code_fingerprint, dbt_project, ensure_manifest
+from orchestration.publishing import PublishRefused, publish, writer_holding
 from orchestration.resources import WarehouseResource
 from orchestration.settings import WarehouseSettings
 
-PUBLISHED_MARTS_GROUP = "marts"
 TRANSIENT_ERROR_MARKERS = ("Could not set lock", "Conflicting lock", "No space left on device")
+MAX_FAILING_ROWS = 5
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -46,23 +46,50 @@ def warehouse_dbt_models(
     file (full build)."""
     settings = warehouse.settings
     build_path = settings.build_path(context.run.run_id)
+    writer = writer_holding(settings.warehouse_path)
+    if writer:
+        raise Failure(description=f"Not built: {writer}")
     started_from = start_build_file(settings, build_path)
     context.log.info(
-        f"Building from {settings.raw_dir} into {build_path} (as of {settings.as_of or 'today'}; "
+        f"Building from {settings.raw_dir} into {build_path} (as of {settings.as_of}; "
         f"{'starting from ' + str(started_from) if started_from else 'full build'})"
     )
     dbt_vars = json.dumps(settings.dbt_vars(build_path, code_fingerprint()))
     invocation = dbt.cli(["build", "--vars", dbt_vars], context=context, raise_on_error=False)
     yield from invocation.stream()
     if not invocation.is_successful():
-        failures = failed_dbt_nodes(invocation.get_artifact("run_results.json"))
+        run_results = invocation.get_artifact("run_results.json") if ran_any_node(invocation) else {}
+        failures = failed_dbt_nodes(run_results)
         if any(marker in failure for failure in failures for marker in TRANSIENT_ERROR_MARKERS):
             # another process held the file, or the disk hiccupped: worth trying again, the data is fine
             raise RetryRequested(max_retries=3, seconds_to_wait=30)
+        details = [
+            describe_failure(result, build_path, settings_behind_tests(dbt_project.manifest_path))
+            for result in failed_results(run_results)
+        ] or dbt_error_messages(invocation)
         raise Failure(
-            description="dbt build failed; the warehouse was not published. " + "; ".join(failures),
+            description="dbt build failed, so nothing was published:\n" + "\n".join(details),
             metadata={"failed_nodes": failures, "build_file": str(build_path)},
         )
+
+
+def ran_any_node(invocation: Any) -> bool:
+    try:
+        invocation.get_artifact("run_results.json")
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def dbt_error_messages(invocation: Any) -> list[str]:
+    """dbt's own error messages, each once (dbt repeats a compile error in several log events)."""
+    messages = getattr(invocation, "_error_messages", None) or [str(invocation.get_error() or "")]
+    unique = []
+    for message in messages:
+        text = " ".join(str(message).split())
+        if text and text not in unique:
+            unique.append(text)
+    return unique or ["dbt exited with an error before running any node"]
 
 
 def start_build_file(settings: WarehouseSettings, build_path: Path) -> Path | None:
@@ -79,14 +106,63 @@ def start_build_file(settings: WarehouseSettings, build_path: Path) -> Path | No
     return settings.warehouse_path
 
 
+def failed_results(run_results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [
+        result
+        for result in run_results.get("results", [])
+        if result.get("status") in ("error", "fail", "runtime error")
+    ]
+
+
 def failed_dbt_nodes(run_results: Mapping[str, Any]) -> list[str]:
     """'node: message' for every model, test or unit test that errored or failed."""
-    failures = []
-    for result in run_results.get("results", []):
-        if result.get("status") in ("error", "fail", "runtime error"):
-            message = " ".join(str(result.get("message") or "").split())
-            failures.append(f"{result['unique_id']}: {message}")
-    return failures or ["dbt exited with an error before running any node (see the log above)"]
+    failures = [
+        f"{result['unique_id']}: {' '.join(str(result.get('message') or '').split())}"
+        for result in failed_results(run_results)
+    ]
+    return failures or ["dbt exited with an error before running any node (see the log)"]
+
+
+def settings_behind_tests(manifest_path: Path) -> dict[str, str]:
+    """unique_id -> the settings (dbt vars) behind a data test, from the test's meta `settings`."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+    settings = {}
+    for unique_id, node in manifest.get("nodes", {}).items():
+        names = (node.get("config", {}).get("meta") or node.get("meta") or {}).get("settings")
+        if names:
+            settings[unique_id] = ", ".join([names] if isinstance(names, str) else names)
+    return settings
+
+
+def describe_failure(result: Mapping[str, Any], build_path: Path, settings_of_tests: dict[str, str]) -> str:
+    """One failed node in words: what failed, the first offending rows of a data test, the setting."""
+    unique_id = result["unique_id"]
+    name = unique_id.split(".")[-1] if unique_id.startswith("model.") else unique_id.split(".")[2]
+    message = " ".join(str(result.get("message") or "").split())
+    lines = [f"- {name}: {message}"]
+    if unique_id.startswith("test.") and result.get("status") == "fail" and result.get("compiled_code"):
+        lines += [f"    {row}" for row in first_failing_rows(build_path, result["compiled_code"])]
+    setting = settings_of_tests.get(unique_id)
+    if setting:
+        lines.append(
+            f"    setting: dbt var {setting} (dbt_project/dbt_project.yml); change it there or with "
+            f"`dbt build --vars '{{{setting}: ...}}'` once you have checked the rows above"
+        )
+    return "\n".join(lines)
+
+
+def first_failing_rows(build_path: Path, compiled_sql: str, limit: int = MAX_FAILING_ROWS) -> list[str]:
+    """The rows a failed data test returned, re-read from the build file (at most `limit`)."""
+    try:
+        with duckdb.connect(str(build_path), read_only=True) as connection:
+            cursor = connection.execute(f"select * from ({compiled_sql}) as failing_rows limit {limit}")
+            columns = [column[0] for column in cursor.description]
+            rows = cursor.fetchall()
+    except duckdb.Error as error:
+        return [f"(the failing rows could not be re-read: {' '.join(str(error).split())[:200]})"]
+    return [
+        ", ".join(f"{column}={value}" for column, value in zip(columns, row, strict=True)) for row in rows
+    ]
 
 
 def published_mart_keys() -> list[AssetKey]:
@@ -100,39 +176,29 @@ def published_mart_keys() -> list[AssetKey]:
     group_name="publish",
     description=(
         "The DuckDB file BI tools read (SAAS_WAREHOUSE_PATH). A run builds into its own file (a copy of the "
-        "published one, built incrementally, or a new file); only when "
-        "dbt build and every blocking check passed is it moved over the published file by an atomic rename, "
-        "so readers never see a half-built or failed warehouse."
+        "published one, built incrementally, or a new file); only when dbt build and every blocking check "
+        "passed, and the publish guard finds no drop against the published warehouse (D-31), is it moved "
+        "over the published file by an atomic rename, with the marts exported to a new Parquet folder that "
+        "the parquet link then points to, so readers never see a half-built or failed warehouse."
     ),
 )
 def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     settings = warehouse.settings
-    build_path = settings.build_path(context.run.run_id)
-    if not build_path.exists():
-        raise FileNotFoundError(
-            f"The build file {build_path} of this run does not exist; nothing to publish."
+    try:
+        exported, allowed_problems = publish(
+            settings.build_path(context.run.run_id), settings, context.run.run_id
         )
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(build_path, settings.warehouse_path)
+    except PublishRefused as refused:
+        raise Failure(description=str(refused)) from None
+    for problem in allowed_problems:
+        context.log.warning(f"Published although {problem} (--allow-drop)")
     context.log.info(f"Published {settings.warehouse_path}")
-    exported = export_marts_to_parquet(settings.warehouse_path, settings.parquet_dir)
     return MaterializeResult(
         metadata={
             "path": str(settings.warehouse_path),
+            "as_of": settings.as_of,
             "parquet_dir": str(settings.parquet_dir),
             "marts": exported,
+            "allowed_drops": "; ".join(allowed_problems) or "none",
         }
     )
-
-
-def export_marts_to_parquet(warehouse_path: Path, parquet_dir: Path) -> int:
-    """Every table of the marts schema as <parquet_dir>/<table>.parquet, each written to a temporary
-    file and renamed, so a reader never sees a half-written file."""
-    parquet_dir.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse_path), read_only=True) as connection:
-        tables = mart_table_names(connection)
-        for table in tables:
-            partial = parquet_dir / f".{table}.parquet.tmp"
-            connection.execute(f"copy marts.{table} to '{partial}' (format parquet)")
-            os.replace(partial, parquet_dir / f"{table}.parquet")
-    return len(tables)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dagster import DagsterEventType, DagsterInstance
+from dagster import DagsterEvent, DagsterEventType, DagsterInstance
 
 from orchestration.definitions import defs
 from orchestration.jobs import BUILD_JOB_NAME
+from orchestration.resources import run_config_fields
 from orchestration.settings import WarehouseSettings
 
 
@@ -20,18 +21,26 @@ class BuildResult:
 
 def run_config_for(settings: WarehouseSettings) -> dict:
     return {
-        "resources": {
-            "warehouse": {
-                "config": {
-                    "raw_dir": str(settings.raw_dir),
-                    "warehouse_path": str(settings.warehouse_path),
-                    "as_of": settings.as_of,
-                    "incremental": settings.incremental,
-                }
-            }
-        },
+        "resources": {"warehouse": {"config": run_config_fields(settings)}},
         "loggers": {"console": {"config": {"log_level": "WARNING"}}},
     }
+
+
+def failure_text(event: DagsterEvent) -> str | None:
+    """What a failed step says: a Failure's own description (written for people), else the error's
+    message without the exception's class name."""
+    data = event.step_failure_data
+    if data is None:
+        return None
+    if data.user_failure_data is not None and data.user_failure_data.description:
+        return data.user_failure_data.description.strip()
+    if data.error is None:
+        return None
+    message = data.error.message.strip()
+    cause = data.error.cause
+    while cause is not None and "Error occurred while executing" in message:
+        message, cause = cause.message.strip(), cause.cause
+    return message
 
 
 def execute_build(settings: WarehouseSettings, instance: DagsterInstance | None = None) -> BuildResult:
@@ -41,9 +50,10 @@ def execute_build(settings: WarehouseSettings, instance: DagsterInstance | None 
         instance=instance or DagsterInstance.ephemeral(),
         raise_on_error=False,
     )
-    errors = [
-        event.step_failure_data.error.message.strip()
-        for event in result.all_events
-        if event.event_type == DagsterEventType.STEP_FAILURE and event.step_failure_data.error
-    ]
+    errors = []
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.STEP_FAILURE:
+            text = failure_text(event)
+            if text and text not in errors:
+                errors.append(text)
     return BuildResult(success=result.success, run_id=result.run_id, error="\n".join(errors) or None)

@@ -1,28 +1,62 @@
 """`saas-warehouse`: build the warehouse, or generate a synthetic company.
 
-    saas-warehouse build [--raw-dir DIR] [--warehouse FILE] [--as-of YYYY-MM-DD]
+    saas-warehouse build [--raw-dir DIR] [--warehouse FILE] [--as-of YYYY-MM-DD] [--full-refresh]
+                         [--allow-drop] [--force-as-of] [--debug]
     saas-warehouse generate --customers N --out DIR [--seed S] [--format parquet|csv]
     saas-warehouse load-raw --target postgres|spark [--raw-dir DIR]
+    saas-warehouse --version
 
-Flags win over the environment (SAAS_RAW_DIR, SAAS_WAREHOUSE_PATH, SAAS_AS_OF).
+Flags win over the environment (SAAS_RAW_DIR, SAAS_WAREHOUSE_PATH, SAAS_AS_OF, SAAS_ALLOW_DROP, ...).
+Arguments, settings and the landing folder are checked before anything slow starts; a failure prints one
+message that says what to do and where the full log is (`--debug` shows everything on the terminal).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
-from datetime import UTC, date, datetime
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TextIO
 
-from orchestration.settings import WarehouseSettings
+from orchestration.settings import SettingsError, WarehouseSettings, parse_as_of
+
+PACKAGE_NAME = "saas-revenue-warehouse"
+
+
+def package_version() -> str:
+    try:
+        return version(PACKAGE_NAME)
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def as_of_argument(text: str) -> str:
+    try:
+        return parse_as_of(text, "--as-of")
+    except SettingsError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="saas-warehouse", description="SaaS revenue warehouse (dbt + DuckDB + Dagster)."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     build = commands.add_parser(
@@ -33,16 +67,30 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     build.add_argument("--warehouse", type=Path, help="Published DuckDB file (default: SAAS_WAREHOUSE_PATH).")
     build.add_argument(
-        "--as-of", help="YYYY-MM-DD that closes the month range (default: SAAS_AS_OF or today)."
+        "--as-of",
+        type=as_of_argument,
+        help="YYYY-MM-DD that closes the month range (default: SAAS_AS_OF or today, UTC).",
     )
     build.add_argument(
         "--full-refresh",
         action="store_true",
         help="Rebuild everything instead of starting from the published warehouse (SAAS_INCREMENTAL=false).",
     )
+    build.add_argument(
+        "--allow-drop",
+        action="store_true",
+        help="Publish even when MRR or paying customers fell by more than SAAS_MAX_DROP_SHARE, a raw table "
+        "lost rows, the landing folder changed or the as-of date went back (SAAS_ALLOW_DROP=true).",
+    )
+    build.add_argument(
+        "--force-as-of",
+        action="store_true",
+        help="Build with an as-of date more than a year after the latest subscription event.",
+    )
+    build.add_argument("--debug", action="store_true", help="Show dbt's and Dagster's output and tracebacks.")
 
     generate = commands.add_parser("generate", help="Write a synthetic company in the raw contract's layout.")
-    generate.add_argument("--customers", type=int, required=True, help="Number of customers.")
+    generate.add_argument("--customers", type=positive_int, required=True, help="Number of customers.")
     generate.add_argument("--out", type=Path, required=True, help="Landing folder to write.")
     generate.add_argument("--seed", type=int, default=42, help="Random seed (same seed, same files).")
     generate.add_argument("--format", choices=["parquet", "csv"], default="parquet", help="File format.")
@@ -61,11 +109,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def settings_from(args: argparse.Namespace) -> WarehouseSettings:
     from_env = WarehouseSettings.from_env()
-    return WarehouseSettings(
+    return replace(
+        from_env,
         raw_dir=args.raw_dir or from_env.raw_dir,
         warehouse_path=args.warehouse or from_env.warehouse_path,
         as_of=args.as_of if args.as_of is not None else from_env.as_of,
         incremental=from_env.incremental and not args.full_refresh,
+        allow_drop=from_env.allow_drop or args.allow_drop,
+        force_as_of=args.force_as_of,
     ).validated()
 
 
@@ -73,25 +124,98 @@ def stage(number: int, total: int, text: str) -> None:
     print(f"[{number}/{total}] {text}", flush=True)
 
 
-def run_build(settings: WarehouseSettings) -> int:
-    started = time.monotonic()
-    stage(1, 4, f"Loading the Dagster definitions (landing folder {settings.raw_dir})")
-    from orchestration.build import execute_build  # imported late: Dagster and dbt take a few seconds to load
+def preflight_problems(settings: WarehouseSettings) -> list[str]:
+    """What stops a build before it starts (missing folder, file, column or rows), in the first second."""
+    from orchestration.landing import landing_problems
 
+    problems = list(landing_problems(settings.raw_dir))
+    if settings.warehouse_path.is_dir():
+        problems.append(f"The warehouse path {settings.warehouse_path} is a folder; give a file name.")
+    return problems
+
+
+def ignored_file_warnings(settings: WarehouseSettings) -> list[str]:
+    from orchestration.landing import ignored_files
+
+    return [
+        f"Warning: {path} belongs to no raw table and is ignored (expected <table>.csv, <table>.parquet "
+        "or <table>/ of such files; docs/raw_contract.md)."
+        for path in ignored_files(settings.raw_dir)
+    ]
+
+
+def new_log_path(settings: WarehouseSettings) -> Path:
+    settings.log_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return settings.log_dir / f"build-{stamp}-{os.getpid()}.log"
+
+
+@contextmanager
+def output_to(log: TextIO, enabled: bool) -> Iterator[None]:
+    """Send everything written to stdout and stderr (dbt's and Dagster's output included) to the log."""
+    if not enabled:
+        yield
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    os.dup2(log.fileno(), 1)
+    os.dup2(log.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(saved[0])
+        os.close(saved[1])
+
+
+def fail(message: str, log_path: Path | None = None) -> int:
+    print(f"\nBUILD FAILED: {message}", file=sys.stderr)
+    if log_path is not None:
+        print(f"Full log: {log_path}", file=sys.stderr)
+    return 1
+
+
+def run_build(settings: WarehouseSettings, debug: bool = False) -> int:
+    started = time.monotonic()
+    problems = preflight_problems(settings)
+    if problems:
+        return fail("the landing folder cannot be built:\n" + "\n".join(f"  - {p}" for p in problems))
+    for warning in ignored_file_warnings(settings):
+        print(warning, file=sys.stderr)
+    settings = settings.resolved()
+    log_path = new_log_path(settings)
+    from orchestration.locking import BuildLockTimeout, build_lock
+
+    details = {"as_of": settings.as_of, "raw_dir": str(settings.raw_dir), "run_id": f"cli-{os.getpid()}"}
+    try:
+        with build_lock(settings.lock_path, settings.lock_timeout_seconds, details):
+            return build_and_summarise(settings, log_path, started, debug)
+    except BuildLockTimeout as error:
+        return fail(str(error))
+
+
+def build_and_summarise(settings: WarehouseSettings, log_path: Path, started: float, debug: bool) -> int:
+    stage(1, 4, f"Checked the landing folder {settings.raw_dir}; building as of {settings.as_of}")
     mode = "a copy of the published warehouse, incremental" if settings.incremental else "a new file"
     stage(2, 4, f"Building every model and running every check (dbt build into {mode})")
-    result = execute_build(settings)
+    with log_path.open("a", encoding="utf-8") as log, output_to(log, enabled=not debug):
+        from orchestration.build import execute_build  # imported late: Dagster and dbt take seconds to load
+
+        result = execute_build(settings)
     if not result.success:
-        print(f"\nBUILD FAILED: {result.error}", file=sys.stderr)
-        print(f"The published warehouse was left as it was: {settings.warehouse_path}", file=sys.stderr)
-        return 1
+        return fail(
+            f"{result.error}\nThe published warehouse was left as it was: {settings.warehouse_path}", log_path
+        )
     stage(3, 4, f"Published {settings.warehouse_path}")
     from orchestration.summary import format_summary, read_summary
 
     stage(4, 4, "Summary")
-    as_of = date.fromisoformat(settings.as_of) if settings.as_of else datetime.now(UTC).date()
-    print(format_summary(read_summary(settings.warehouse_path, as_of)))
-    print(f"Done in {time.monotonic() - started:.0f} s.")
+    print(format_summary(read_summary(settings.warehouse_path)))
+    print(f"Done in {time.monotonic() - started:.0f} s. Log: {log_path}")
     return 0
 
 
@@ -129,13 +253,33 @@ def run_load_raw(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+def dispatch(args: argparse.Namespace) -> int:
     if args.command == "build":
-        return run_build(settings_from(args))
+        return run_build(settings_from(args), debug=args.debug)
     if args.command == "load-raw":
         return run_load_raw(args)
     return run_generate(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    debug = getattr(args, "debug", False)
+    try:
+        return dispatch(args)
+    except SettingsError as error:
+        print(f"saas-warehouse: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nInterrupted; the published warehouse was left as it was.", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - one clear line instead of a stack trace (--debug shows it)
+        if debug:
+            raise
+        crash_log = Path(tempfile.gettempdir()) / f"saas-warehouse-error-{os.getpid()}.log"
+        crash_log.write_text(traceback.format_exc(), encoding="utf-8")
+        print(f"saas-warehouse: {type(error).__name__}: {error}", file=sys.stderr)
+        print(f"Traceback: {crash_log} (or run again with --debug)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

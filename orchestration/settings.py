@@ -1,69 +1,172 @@
-"""Where the warehouse reads and writes, from the environment (raw contract, "Run interface").
+"""Where the warehouse reads and writes, and the safety settings of a build, from the environment (raw
+contract, "Run interface").
 
 Every path has a safe default inside the repository so that a fresh clone builds with no configuration.
+A variable that is set but empty is an error, never the default: an unset variable in a cron line must not
+publish the sample company over a production warehouse.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from datetime import date
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DEFAULT_RAW_DIR = REPO_ROOT / "seeds"
 DEFAULT_WAREHOUSE_PATH = REPO_ROOT / "warehouse" / "saas.duckdb"
+DEFAULT_MAX_DROP_SHARE = Decimal("0.2")
+DEFAULT_LOCK_TIMEOUT_SECONDS = 600
+AS_OF_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+TRUE_WORDS = ("1", "true", "yes", "y", "on")
+FALSE_WORDS = ("0", "false", "no", "n", "off")
+
+
+class SettingsError(ValueError):
+    """A setting (flag or environment variable) that cannot be used; the message says what to do."""
+
+
+def parse_as_of(text: str, source: str = "--as-of / SAAS_AS_OF") -> str:
+    """'' (today, resolved when the build starts) or a real calendar day written exactly YYYY-MM-DD
+    (Python's fromisoformat alone also takes 20261031 and 2026-W44-6)."""
+    value = text.strip()
+    if value == "":
+        return ""
+    if not AS_OF_FORMAT.fullmatch(value):
+        raise SettingsError(f"{source} must be a date written YYYY-MM-DD (e.g. 2026-10-31), got {text!r}.")
+    try:
+        date.fromisoformat(value)
+    except ValueError as error:
+        raise SettingsError(f"{source} is not a calendar day: {text!r} ({error}).") from error
+    return value
+
+
+def parse_flag(text: str, name: str) -> bool:
+    value = text.strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise SettingsError(f"{name} must be true or false, got {text!r}.")
+
+
+def parse_share(text: str, name: str) -> Decimal:
+    try:
+        share = Decimal(text.strip())
+    except InvalidOperation as error:
+        raise SettingsError(
+            f"{name} must be a fraction between 0 and 1 (0.2 = 20 %), got {text!r}."
+        ) from error
+    if not Decimal(0) < share <= Decimal(1):
+        raise SettingsError(f"{name} must be a fraction between 0 and 1 (0.2 = 20 %), got {text!r}.")
+    return share
+
+
+def path_from_env(env: Mapping[str, str], name: str, default: Path) -> Path:
+    if name not in env:
+        return default
+    if env[name].strip() == "":
+        raise SettingsError(
+            f"{name} is set but empty. Unset it to use the default ({default}) or set it to a path; an empty "
+            "value is refused so that an unset variable in a cron line cannot publish the sample company "
+            "over your warehouse."
+        )
+    return Path(env[name])
 
 
 @dataclass(frozen=True)
 class WarehouseSettings:
-    """The three settings every build needs: the landing folder, the published file, the as-of date."""
+    """What every build needs: the landing folder, the published file, the as-of date, and how careful the
+    publish step is."""
 
     raw_dir: Path
     warehouse_path: Path
     as_of: str = ""
     # Start from the published warehouse and recompute only what changed (D-25); False: a full build.
     incremental: bool = True
+    # Publish even when the figures fell by more than max_drop_share, raw tables lost rows, the landing
+    # folder differs or the as-of date went back (D-31).
+    allow_drop: bool = False
+    max_drop_share: Decimal = DEFAULT_MAX_DROP_SHARE
+    # Build with an as-of date far past the latest event (dbt var allow_as_of_beyond_data).
+    force_as_of: bool = False
+    # How long a build waits for another build of the same warehouse to finish.
+    lock_timeout_seconds: int = DEFAULT_LOCK_TIMEOUT_SECONDS
 
     @classmethod
-    def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> WarehouseSettings:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> WarehouseSettings:
         env = os.environ if environ is None else environ
         return cls(
-            raw_dir=Path(env.get("SAAS_RAW_DIR") or DEFAULT_RAW_DIR),
-            warehouse_path=Path(env.get("SAAS_WAREHOUSE_PATH") or DEFAULT_WAREHOUSE_PATH),
-            as_of=env.get("SAAS_AS_OF", ""),
-            incremental=env.get("SAAS_INCREMENTAL", "true").strip().lower() not in ("0", "false", "no"),
+            raw_dir=path_from_env(env, "SAAS_RAW_DIR", DEFAULT_RAW_DIR),
+            warehouse_path=path_from_env(env, "SAAS_WAREHOUSE_PATH", DEFAULT_WAREHOUSE_PATH),
+            as_of=parse_as_of(env.get("SAAS_AS_OF", ""), "SAAS_AS_OF"),
+            incremental=parse_flag(env.get("SAAS_INCREMENTAL", "true"), "SAAS_INCREMENTAL"),
+            allow_drop=parse_flag(env.get("SAAS_ALLOW_DROP", "false"), "SAAS_ALLOW_DROP"),
+            max_drop_share=parse_share(
+                env.get("SAAS_MAX_DROP_SHARE", str(DEFAULT_MAX_DROP_SHARE)), "SAAS_MAX_DROP_SHARE"
+            ),
+            lock_timeout_seconds=parse_seconds(
+                env.get("SAAS_LOCK_TIMEOUT", str(DEFAULT_LOCK_TIMEOUT_SECONDS)), "SAAS_LOCK_TIMEOUT"
+            ),
         ).validated()
 
     def validated(self) -> WarehouseSettings:
         """Absolute paths (dbt runs in another folder) and a checked as-of date."""
-        if self.as_of:
-            try:
-                date.fromisoformat(self.as_of)
-            except ValueError as error:
-                raise ValueError(f"SAAS_AS_OF / --as-of must be YYYY-MM-DD, got {self.as_of!r}") from error
-        return WarehouseSettings(
+        return replace(
+            self,
             raw_dir=self.raw_dir.expanduser().resolve(),
             warehouse_path=self.warehouse_path.expanduser().resolve(),
-            as_of=self.as_of,
-            incremental=self.incremental,
+            as_of=parse_as_of(self.as_of),
         )
 
+    def resolved(self, today: date | None = None) -> WarehouseSettings:
+        """The same settings with the as-of date fixed (today, UTC, when empty): resolved once when a build
+        starts and passed to dbt and every check, so a build that crosses midnight uses one day."""
+        if self.as_of:
+            return self
+        return replace(self, as_of=(today or datetime.now(UTC).date()).isoformat())
+
+    @property
+    def as_of_date(self) -> date:
+        return date.fromisoformat(self.resolved().as_of)
+
     def build_path(self, run_id: str) -> Path:
-        """The fresh DuckDB file a run builds into, beside the published file (same filesystem, so
-        publishing is an atomic rename)."""
-        return self.warehouse_path.parent / f".build-{run_id}.duckdb"
+        """The DuckDB file a run builds into, beside the published file (same filesystem, so publishing is
+        an atomic rename). Named after the published file, so that stale build files of this warehouse can
+        be told from another warehouse's in the same folder."""
+        return self.warehouse_path.parent / f".{self.warehouse_path.stem}.build-{run_id}.duckdb"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.warehouse_path.parent / f".{self.warehouse_path.name}.lock"
 
     @property
     def parquet_dir(self) -> Path:
-        """Where the published marts are exported as Parquet files, beside the DuckDB file."""
+        """Where the published marts are exported as Parquet files, beside the DuckDB file (a link to the
+        folder of the current generation)."""
         return self.warehouse_path.parent / "parquet"
 
-    def dbt_vars(self, build_path: Path, code_fingerprint: str = "") -> dict[str, str]:
+    @property
+    def log_dir(self) -> Path:
+        return self.warehouse_path.parent / "logs"
+
+    def dbt_vars(self, build_path: Path, code_fingerprint: str = "") -> dict[str, object]:
         return {
             "raw_dir": str(self.raw_dir),
             "as_of": self.as_of,
             "build_path": str(build_path),
             "code_fingerprint": code_fingerprint,
+            "allow_as_of_beyond_data": self.force_as_of,
         }
+
+
+def parse_seconds(text: str, name: str) -> int:
+    value = text.strip()
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError(f"{name} must be a whole number of seconds (1 or more), got {text!r}.")
+    return int(value)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
+
+from orchestration.publishing import BUILD_INFO_TABLE, last_complete_month
 
 BRIDGE_COLUMNS = (
     "month",
@@ -20,20 +22,26 @@ BRIDGE_COLUMNS = (
     "mrr_end",
 )
 
-TTM_NRR_SQL = """
-with cohort as (
-    select
-        start_state.mrr as mrr_then,
-        coalesce(end_state.mrr, 0) as mrr_now
-    from marts.fct_mrr as start_state
-    left join marts.fct_mrr as end_state
-        on end_state.customer_id = start_state.customer_id
-        and end_state.month = $month
-    where start_state.month = $month - interval 12 month
-        and start_state.mrr > 0
-)
-select sum(mrr_now) / nullif(sum(mrr_then), 0) from cohort
+REJECTIONS_SQL = """
+select
+    source_table,
+    reason_kind,
+    rows_rejected,
+    mrr_carried,
+    example_reason
+from marts.mart_rejection_summary
+order by source_table, rows_rejected desc, reason_kind
 """
+MAX_REJECTION_LINES = 12
+
+
+@dataclass(frozen=True)
+class RejectionLine:
+    source_table: str
+    reason_kind: str
+    rows: int
+    mrr_carried: Decimal | None
+    example: str
 
 
 @dataclass(frozen=True)
@@ -42,24 +50,21 @@ class BuildSummary:
     as_of: date
     current_mrr: Decimal
     bridge: dict[str, object] | None
-    nrr_12_month: float | None
+    nrr_12_month: Decimal | None
     rejected_rows: int
-    rejected_by_table: dict[str, int]
+    rejections: list[RejectionLine]
 
 
-def last_complete_month(as_of: date) -> date:
-    """The as-of month when as_of is its last day, else the month before (usage is billed in arrears,
-    so the month in progress is not complete)."""
-    next_day = as_of + timedelta(days=1)
-    if next_day.day == 1:
-        return as_of.replace(day=1)
-    first_of_month = as_of.replace(day=1)
-    return (first_of_month - timedelta(days=1)).replace(day=1)
+def published_as_of(connection: duckdb.DuckDBPyConnection) -> date:
+    """The as-of date the published warehouse was built for (meta.build_info, written when publishing)."""
+    return connection.execute(f"select as_of from {BUILD_INFO_TABLE}").fetchone()[0]
 
 
-def read_summary(warehouse_path: Path, as_of: date) -> BuildSummary:
-    month = last_complete_month(as_of)
+def read_summary(warehouse_path: Path) -> BuildSummary:
+    """The headline figures, read from the published marts only (nothing is recomputed here)."""
     with duckdb.connect(str(warehouse_path), read_only=True) as connection:
+        as_of = published_as_of(connection)
+        month = last_complete_month(as_of)
         current = connection.execute(
             "select mrr_end from marts.mart_mrr_bridge where size_segment = 'all' order by month desc limit 1"
         ).fetchone()
@@ -68,18 +73,18 @@ def read_summary(warehouse_path: Path, as_of: date) -> BuildSummary:
             "where size_segment = 'all' and month = $month",
             {"month": month},
         ).fetchone()
-        nrr = connection.execute(TTM_NRR_SQL, {"month": month}).fetchone()[0]
-        rejected = connection.execute(
-            "select source_table, count(*) from marts.rejected_rows group by source_table order by 1"
-        ).fetchall()
+        nrr = connection.execute(
+            "select nrr_ttm from marts.mart_retention_ttm where month = $month", {"month": month}
+        ).fetchone()
+        rejections = [RejectionLine(*row) for row in connection.execute(REJECTIONS_SQL).fetchall()]
     return BuildSummary(
         warehouse_path=warehouse_path,
         as_of=as_of,
         current_mrr=Decimal(current[0]) if current else Decimal(0),
         bridge=dict(zip(BRIDGE_COLUMNS, bridge_row, strict=True)) if bridge_row else None,
-        nrr_12_month=float(nrr) if nrr is not None else None,
-        rejected_rows=sum(count for _, count in rejected),
-        rejected_by_table=dict(rejected),
+        nrr_12_month=nrr[0] if nrr else None,
+        rejected_rows=sum(line.rows for line in rejections),
+        rejections=rejections,
     )
 
 
@@ -118,7 +123,19 @@ def format_summary(summary: BuildSummary) -> str:
             else f"{summary.nrr_12_month:.1%}"
         )
         lines.append(f"NRR, trailing 12 months to {month}: {nrr}")
-    detail = ", ".join(f"{table} {count}" for table, count in summary.rejected_by_table.items())
-    rejected = f"Rejected raw rows: {summary.rejected_rows}"
-    lines.append(rejected + (f" ({detail}); see marts.rejected_rows" if detail else ""))
+    lines.extend(rejection_lines(summary))
     return "\n".join(lines)
+
+
+def rejection_lines(summary: BuildSummary) -> list[str]:
+    """Rejected raw rows by table and kind of reason, with the MRR they carried where known."""
+    if not summary.rejections:
+        return ["Rejected raw rows: 0"]
+    lines = [f"Rejected raw rows: {summary.rejected_rows} (every one in marts.rejected_rows):"]
+    for line in summary.rejections[:MAX_REJECTION_LINES]:
+        carried = f", MRR {money(line.mrr_carried)}" if line.mrr_carried is not None else ""
+        lines.append(f"  {line.source_table:<20} {line.rows:>6}  {line.reason_kind}{carried}")
+    hidden = len(summary.rejections) - MAX_REJECTION_LINES
+    if hidden > 0:
+        lines.append(f"  ... and {hidden} more kinds of reason (marts.mart_rejection_summary)")
+    return lines

@@ -109,6 +109,8 @@ def test_a_build_killed_halfway_leaves_the_published_warehouse_intact(golden_pub
         str(golden_published),
         "--as-of",
         SAMPLE_AS_OF,
+        "--allow-drop",  # another landing folder: the guard would refuse it at the very end anyway
+        "--debug",  # dbt's output on the terminal, to kill the build while it writes models
     ]
     build = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
@@ -130,7 +132,9 @@ def test_readers_never_block_and_never_see_a_half_built_warehouse(golden_publish
         text=True,
     )
     time.sleep(1)
-    result = execute_build(WarehouseSettings(DEFAULT_RAW_DIR, golden_published, SAMPLE_AS_OF).validated())
+    # another landing folder over the published one: allowed explicitly (the publish guard refuses it)
+    settings = WarehouseSettings(DEFAULT_RAW_DIR, golden_published, SAMPLE_AS_OF, allow_drop=True)
+    result = execute_build(settings.validated())
     assert result.success, result.error
     sample_state = f"{latest_mrr(golden_published)}|36"
     output, _ = reader.communicate(timeout=120)
@@ -141,19 +145,23 @@ def test_readers_never_block_and_never_see_a_half_built_warehouse(golden_publish
     assert f"{GOLDEN_DECEMBER_MRR}|12" in seen and sample_state in seen
 
 
+def run_sensor(warehouse: WarehouseResource, cursor: str | None = None) -> RunRequest | SkipReason:
+    with build_sensor_context(cursor=cursor, resources={"warehouse": warehouse}) as context:
+        return new_raw_files_sensor(context)
+
+
 def test_sensor_requests_a_build_when_raw_files_change(tmp_path: Path) -> None:
     raw_dir = tmp_path / "landing"
     shutil.copytree(GOLDEN_RAW_DIR, raw_dir)
     warehouse = WarehouseResource(raw_dir=str(raw_dir), warehouse_path=str(tmp_path / "w.duckdb"))
-    first = new_raw_files_sensor(build_sensor_context(resources={"warehouse": warehouse}))
+    first = run_sensor(warehouse)
     assert isinstance(first, RunRequest)
     cursor = first.run_key
-    unchanged = new_raw_files_sensor(build_sensor_context(cursor=cursor, resources={"warehouse": warehouse}))
-    assert isinstance(unchanged, SkipReason)
+    assert isinstance(run_sensor(warehouse, cursor), SkipReason)
     (raw_dir / "one_time_charges.csv").write_text(
         "charge_id,customer_id,charged_at,amount,currency,category\n"
     )
-    landed = new_raw_files_sensor(build_sensor_context(cursor=cursor, resources={"warehouse": warehouse}))
+    landed = run_sensor(warehouse, cursor)
     assert isinstance(landed, RunRequest) and landed.run_key != cursor
 
 

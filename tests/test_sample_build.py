@@ -11,9 +11,10 @@ import pytest
 
 from orchestration.build import BuildResult, execute_build
 from orchestration.generator import PLANTED_BAD_ROWS
+from orchestration.publishing import last_complete_month
 from orchestration.reference import compute_all
 from orchestration.settings import DEFAULT_RAW_DIR, WarehouseSettings
-from orchestration.summary import format_summary, last_complete_month, read_summary
+from orchestration.summary import format_summary, read_summary
 from tests.conftest import SAMPLE_AS_OF
 from tests.dbt_runner import query
 
@@ -34,10 +35,10 @@ def test_build_succeeds_and_publishes_one_file(sample_build: tuple[BuildResult, 
     result, warehouse_path = sample_build
     assert result.success, result.error
     assert warehouse_path.exists()
-    assert sorted(path.name for path in warehouse_path.parent.iterdir()) == [
-        "parquet",
-        "saas.duckdb",
-    ]  # no build file
+    visible = sorted(path.name for path in warehouse_path.parent.iterdir() if not path.name.startswith("."))
+    assert visible == ["parquet", "saas.duckdb"]
+    assert not list(warehouse_path.parent.glob(".saas.build-*"))  # no build file left
+    assert (warehouse_path.parent / "parquet").resolve().is_dir()
 
 
 def test_bridge_identity_holds_to_the_cent_every_month(sample_build: tuple[BuildResult, Path]) -> None:
@@ -120,11 +121,12 @@ def test_reference_implementation_agrees_value_by_value(sample_build: tuple[Buil
 
 
 def test_summary_names_every_figure(sample_build: tuple[BuildResult, Path]) -> None:
-    text = format_summary(read_summary(sample_build[1], date.fromisoformat(SAMPLE_AS_OF)))
+    text = format_summary(read_summary(sample_build[1]))
     assert "Current MRR (as of 2026-10-31)" in text
     assert "MRR bridge of the last complete month, 2026-10:" in text
     assert "NRR, trailing 12 months to 2026-10:" in text and "n/a" not in text
-    assert "Rejected raw rows: 16" in text
+    assert "Rejected raw rows: 16 (every one in marts.rejected_rows):" in text
+    assert "subscription_events" in text and "unknown plan_id '…'" in text
     assert str(sample_build[1]) in text
 
 

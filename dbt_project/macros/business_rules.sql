@@ -16,6 +16,17 @@
 {%- endmacro %}
 
 
+{#- A recurring price in a month (metrics spec §1): unit_price x units x (1 - discount/100), normalised from
+    its billing interval to a month, in the price's currency, divided once (exact_divide). -#}
+{% macro monthly_amount(unit_price, units, discount_percent, billing_interval, billing_interval_count) -%}
+    {{ exact_divide(
+        'cast(' ~ unit_price ~ ' as ' ~ money_type() ~ ') * ' ~ units ~ ' * (100 - ' ~ discount_percent ~ ')'
+            ~ ' * ' ~ month_factor_numerator(billing_interval),
+        '100 * ' ~ month_factor_denominator(billing_interval, billing_interval_count)
+    ) }}
+{%- endmacro %}
+
+
 {#- Size segment by employee_count (metrics spec §6). -#}
 {% macro size_segment(employee_count) -%}
     case

@@ -41,10 +41,12 @@ converted as (
         fx_rate_ranges.rate_to_reporting as fx_rate,
         case
             when priced.status <> 'active' or priced.is_trial or priced.pricing_model = 'usage' then 0
-            else {{ exact_divide(
-                'cast(priced.unit_price as ' ~ money_type() ~ ') * priced.billable_units * (100 - priced.discount_percent)'
-                    ~ ' * ' ~ month_factor_numerator('priced.billing_interval'),
-                '100 * ' ~ month_factor_denominator('priced.billing_interval', 'priced.billing_interval_count')
+            else {{ monthly_amount(
+                'priced.unit_price',
+                'priced.billable_units',
+                'priced.discount_percent',
+                'priced.billing_interval',
+                'priced.billing_interval_count'
             ) }}
         end as mrr_in_item_currency
     from priced
