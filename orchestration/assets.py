@@ -12,7 +12,7 @@ from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult,
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.project import code_fingerprint, dbt_project, ensure_manifest
-from orchestration.publishing import PublishRefused, publish, writer_holding
+from orchestration.publishing import PublishRefused, check_provenance, publish, writer_holding
 from orchestration.resources import WarehouseResource
 from orchestration.settings import WarehouseSettings
 
@@ -49,13 +49,22 @@ def warehouse_dbt_models(
     writer = writer_holding(settings.warehouse_path)
     if writer:
         raise Failure(description=f"Not built: {writer}")
+    try:
+        check_provenance(settings)
+    except PublishRefused as refused:
+        raise Failure(description=str(refused)) from None
     started_from = start_build_file(settings, build_path)
     context.log.info(
         f"Building from {settings.raw_dir} into {build_path} (as of {settings.as_of}; "
         f"{'starting from ' + str(started_from) if started_from else 'full build'})"
     )
     dbt_vars = json.dumps(settings.dbt_vars(build_path, code_fingerprint()))
-    invocation = dbt.cli(["build", "--vars", dbt_vars], context=context, raise_on_error=False)
+    invocation = dbt.cli(
+        ["build", "--vars", dbt_vars],
+        context=context,
+        raise_on_error=False,
+        target_path=settings.dbt_target_path,
+    )
     yield from invocation.stream()
     if not invocation.is_successful():
         run_results = invocation.get_artifact("run_results.json") if ran_any_node(invocation) else {}
@@ -134,19 +143,35 @@ def settings_behind_tests(manifest_path: Path) -> dict[str, str]:
     return settings
 
 
+SNIFFING_ERROR = "Error when sniffing file"
+
+
 def describe_failure(result: Mapping[str, Any], build_path: Path, settings_of_tests: dict[str, str]) -> str:
     """One failed node in words: what failed, the first offending rows of a data test, the setting."""
     unique_id = result["unique_id"]
     name = unique_id.split(".")[-1] if unique_id.startswith("model.") else unique_id.split(".")[2]
     message = " ".join(str(result.get("message") or "").split())
-    lines = [f"- {name}: {message}"]
+    if SNIFFING_ERROR in message:
+        # DuckDB's own advice (turn strict reading off) is what must not be done (D-32)
+        file = message.split(SNIFFING_ERROR, 1)[1].split('"')[1] if '"' in message else "a CSV file"
+        return (
+            f"- {name}: {file} is not one CSV table (a header, then rows of the same columns): two exports "
+            "concatenated, a second header, or a line with more or fewer fields. Fix or split the file."
+        )
     if unique_id.startswith("test.") and result.get("status") == "fail" and result.get("compiled_code"):
+        failures = int(result.get("failures") or 0)
+        shown = min(failures, MAX_FAILING_ROWS)
+        lines = [
+            f"- {name}: {failures} failing row(s)" + (f", the first {shown}:" if failures > shown else ":")
+        ]
         lines += [f"    {row}" for row in first_failing_rows(build_path, result["compiled_code"])]
+    else:
+        lines = [f"- {name}: {message}"]
     setting = settings_of_tests.get(unique_id)
     if setting:
         lines.append(
-            f"    setting: dbt var {setting} (dbt_project/dbt_project.yml); change it there or with "
-            f"`dbt build --vars '{{{setting}: ...}}'` once you have checked the rows above"
+            f"    settings behind this test: dbt var(s) {setting} in dbt_project/dbt_project.yml "
+            "(change them only once the rows above are understood)"
         )
     return "\n".join(lines)
 

@@ -40,7 +40,19 @@ def failure_text(event: DagsterEvent) -> str | None:
     cause = data.error.cause
     while cause is not None and "Error occurred while executing" in message:
         message, cause = cause.message.strip(), cause.cause
+    if "AssetCheckFailedError" in message:  # said once per failed check, with what it found
+        return None
     return message
+
+
+def failed_check_text(event: DagsterEvent) -> str | None:
+    """A failed Python or dbt check in one line: its name and what it found (its metadata holds the
+    first differing rows)."""
+    evaluation = event.event_specific_data
+    if evaluation is None or evaluation.passed or not evaluation.description:
+        return None  # dbt tests say what they found in the dbt step's failure
+    asset = evaluation.asset_key.to_user_string()
+    return f"check {evaluation.check_name} on {asset} failed: {evaluation.description}"
 
 
 def execute_build(settings: WarehouseSettings, instance: DagsterInstance | None = None) -> BuildResult:
@@ -52,8 +64,11 @@ def execute_build(settings: WarehouseSettings, instance: DagsterInstance | None 
     )
     errors = []
     for event in result.all_events:
-        if event.event_type == DagsterEventType.STEP_FAILURE:
+        text = None
+        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            text = failed_check_text(event)
+        elif event.event_type == DagsterEventType.STEP_FAILURE:
             text = failure_text(event)
-            if text and text not in errors:
-                errors.append(text)
+        if text and text not in errors:
+            errors.append(text)
     return BuildResult(success=result.success, run_id=result.run_id, error="\n".join(errors) or None)

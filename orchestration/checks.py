@@ -22,7 +22,7 @@ import pandas as pd
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, MetadataValue, asset_check
 
 from orchestration import comparisons
-from orchestration.landing import count_raw_rows
+from orchestration.landing import count_raw_rows, landing_folder_fingerprint
 from orchestration.reference import DEFAULT_MAX_CUSTOMERS, ReferenceRun, SampleInfo, compute_sampled
 from orchestration.reference.marts import monthly_bridge, monthly_retention
 from orchestration.resources import WarehouseResource
@@ -72,9 +72,18 @@ def as_of_date(settings: WarehouseSettings) -> date:
 
 
 @lru_cache(maxsize=2)
-def reference_run(raw_dir: str, as_of: date, max_customers: int) -> ReferenceRun:
-    """The reference implementation on the sample (computed once per run and process)."""
+def cached_reference_run(
+    raw_dir: str, as_of: date, max_customers: int, landing_fingerprint: str
+) -> ReferenceRun:
+    """Computed once for all checks of a run: the key holds the landing folder's fingerprint, so a
+    process that builds again after the files changed (the tests, `dagster dev`) never reuses old tables."""
     return compute_sampled(raw_dir, as_of, max_customers=max_customers)
+
+
+def reference_run(raw_dir: str, as_of: date, max_customers: int) -> ReferenceRun:
+    """The reference implementation on the sample."""
+    fingerprint = landing_folder_fingerprint(Path(raw_dir))
+    return cached_reference_run(raw_dir, as_of, max_customers, fingerprint)
 
 
 def reference_tables(raw_dir: str, as_of: date) -> dict[str, pd.DataFrame]:

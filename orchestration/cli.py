@@ -20,7 +20,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -151,11 +151,8 @@ def new_log_path(settings: WarehouseSettings) -> Path:
 
 
 @contextmanager
-def output_to(log: TextIO, enabled: bool) -> Iterator[None]:
+def output_to(log: TextIO) -> Iterator[None]:
     """Send everything written to stdout and stderr (dbt's and Dagster's output included) to the log."""
-    if not enabled:
-        yield
-        return
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2)
@@ -187,22 +184,29 @@ def run_build(settings: WarehouseSettings, debug: bool = False) -> int:
     for warning in ignored_file_warnings(settings):
         print(warning, file=sys.stderr)
     settings = settings.resolved()
-    log_path = new_log_path(settings)
+    stage(1, 4, f"Checked the landing folder {settings.raw_dir}; building as of {settings.as_of}")
     from orchestration.locking import BuildLockTimeout, build_lock
 
     details = {"as_of": settings.as_of, "raw_dir": str(settings.raw_dir), "run_id": f"cli-{os.getpid()}"}
     try:
-        with build_lock(settings.lock_path, settings.lock_timeout_seconds, details):
-            return build_and_summarise(settings, log_path, started, debug)
+        with build_lock(settings.lock_path, settings.lock_timeout_seconds, details, on_wait=warn):
+            return build_and_summarise(settings, started, debug)
     except BuildLockTimeout as error:
         return fail(str(error))
 
 
-def build_and_summarise(settings: WarehouseSettings, log_path: Path, started: float, debug: bool) -> int:
-    stage(1, 4, f"Checked the landing folder {settings.raw_dir}; building as of {settings.as_of}")
-    mode = "a copy of the published warehouse, incremental" if settings.incremental else "a new file"
-    stage(2, 4, f"Building every model and running every check (dbt build into {mode})")
-    with log_path.open("a", encoding="utf-8") as log, output_to(log, enabled=not debug):
+def warn(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def build_and_summarise(settings: WarehouseSettings, started: float, debug: bool) -> int:
+    # the published warehouse decides whether this build can be incremental (landing_build_scope says why not)
+    mode = "incrementally from the published warehouse" if settings.incremental else "from scratch"
+    stage(2, 4, f"Building every model and running every check ({mode}, dbt build)")
+    log_path = None if debug else new_log_path(settings)
+    with ExitStack() as redirect:
+        if log_path is not None:  # --debug: everything on the terminal, no log file
+            redirect.enter_context(output_to(redirect.enter_context(log_path.open("a", encoding="utf-8"))))
         from orchestration.build import execute_build  # imported late: Dagster and dbt take seconds to load
 
         result = execute_build(settings)
@@ -215,7 +219,7 @@ def build_and_summarise(settings: WarehouseSettings, log_path: Path, started: fl
 
     stage(4, 4, "Summary")
     print(format_summary(read_summary(settings.warehouse_path)))
-    print(f"Done in {time.monotonic() - started:.0f} s. Log: {log_path}")
+    print(f"Done in {time.monotonic() - started:.0f} s." + (f" Log: {log_path}" if log_path else ""))
     return 0
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -248,10 +250,33 @@ def landing_problems(raw_dir: Path) -> list[str]:
     message names the file (and column) and says what to do. Empty: go ahead."""
     raw_dir = Path(raw_dir)
     if not raw_dir.exists():
-        return [f"{raw_dir}: the landing folder does not exist. Set SAAS_RAW_DIR (or --raw-dir) to it."]
+        return [
+            f"{raw_dir}: the landing folder does not exist. "
+            "Set SAAS_RAW_DIR (or --raw-dir) to the folder of your raw files."
+        ]
     if not raw_dir.is_dir():
         return [f"{raw_dir}: the landing folder is not a folder. Set SAAS_RAW_DIR (or --raw-dir) to one."]
     found = files_by_table(raw_dir)
     return [
         problem for table in raw_contract() for problem in table_problems(raw_dir, table, found[table.name])
     ]
+
+
+def file_identity(path: Path) -> tuple[int, int, int, int]:
+    """What changes whenever a file's content may have changed: size, modification time, inode, and the
+    status-change time (ctime), which every write and every os.utime() moves and which no program can set
+    back. A same-size edit with its modification time restored therefore changes the identity; so does a
+    chmod, which costs one build that finds every file unchanged by content (landing_files)."""
+    status = os.stat(path)
+    return status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino
+
+
+def landing_folder_fingerprint(raw_dir: Path) -> str:
+    """A hash of the identity of every file the build reads (the discovery rule above): the sensor's
+    cursor, and the key under which a process keeps the reference implementation's tables."""
+    entries = [
+        (table, str(path.relative_to(raw_dir)), *file_identity(path))
+        for table, files in sorted(files_by_table(raw_dir).items())
+        for path in files
+    ]
+    return hashlib.sha256(json.dumps(entries).encode()).hexdigest()

@@ -18,7 +18,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -62,10 +62,17 @@ def try_lock(handle: int) -> bool:
     return True
 
 
-def acquire(lock_path: Path, timeout_seconds: float, details: dict[str, str]) -> int:
+def acquire(
+    lock_path: Path, timeout_seconds: float, details: dict[str, str], on_wait: Callable[[str], None] | None
+) -> int:
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + timeout_seconds
+    if not try_lock(handle) and on_wait is not None:
+        on_wait(
+            f"Another build of this warehouse is running: {describe_holder(lock_path)}. "
+            f"Waiting up to {timeout_seconds:.0f} s for it (SAAS_LOCK_TIMEOUT)."
+        )
     while not try_lock(handle):
         if time.monotonic() >= deadline:
             holder = describe_holder(lock_path)
@@ -87,15 +94,21 @@ def acquire(lock_path: Path, timeout_seconds: float, details: dict[str, str]) ->
 
 
 @contextmanager
-def build_lock(lock_path: Path, timeout_seconds: float, details: dict[str, str]) -> Iterator[None]:
-    """Hold the warehouse's build lock (waiting up to timeout_seconds for another build to finish)."""
+def build_lock(
+    lock_path: Path,
+    timeout_seconds: float,
+    details: dict[str, str],
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[None]:
+    """Hold the warehouse's build lock (waiting up to timeout_seconds for another build to finish;
+    on_wait is told once when it has to wait)."""
     key = lock_path.resolve()
     with REGISTRY:
         held = HELD.get(key)
         if held is not None:
             held.depth += 1
     if held is None:
-        handle = acquire(key, timeout_seconds, details)
+        handle = acquire(key, timeout_seconds, details, on_wait)
         with REGISTRY:
             HELD[key] = HeldLock(handle=handle, depth=1)
     try:

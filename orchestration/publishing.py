@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -110,31 +111,35 @@ def fell_by(before: Decimal, after: Decimal) -> Decimal:
     return (before - after) / before if before > 0 else Decimal(0)
 
 
-def guard_problems(
-    published: WarehouseFigures, build: WarehouseFigures, build_as_of: date, max_drop_share: Decimal
-) -> list[str]:
-    """Why the build must not replace the published warehouse (empty: publish).
-
-    MRR and paying customers are compared in the last month that is complete in both (so a new month in
-    progress, whose usage is not billed yet, is no drop); raw tables by their rows: the landing folder is
-    append-only, so a table with fewer rows lost data."""
+def provenance_problems(published: WarehouseFigures, build_as_of: date, build_raw_dir: str) -> list[str]:
+    """Another landing folder, or an as-of date that went back: known before anything is built."""
     problems = []
-    if published.raw_dir and build.raw_dir and published.raw_dir != build.raw_dir:
+    if published.raw_dir and published.raw_dir != build_raw_dir:
         problems.append(
-            f"the landing folder differs from the published warehouse's: {build.raw_dir} instead of "
+            f"the landing folder differs from the published warehouse's: {build_raw_dir} instead of "
             f"{published.raw_dir}"
         )
     if published.as_of and build_as_of < published.as_of:
         problems.append(
             f"the as-of date {build_as_of} is earlier than the published warehouse's {published.as_of} "
-            "(build history into another SAAS_WAREHOUSE_PATH)"
+            "(to build history, use another SAAS_WAREHOUSE_PATH / --warehouse)"
         )
+    return problems
+
+
+def figure_problems(
+    published: WarehouseFigures, build: WarehouseFigures, build_as_of: date, max_drop_share: Decimal
+) -> list[str]:
+    """MRR and paying customers of the last month complete in both (so a new month in progress, whose
+    usage is not billed yet, is no drop) fell by more than max_drop_share; a raw table has fewer rows (the
+    landing folder is append-only, so a table with fewer rows lost data)."""
+    problems = []
     month = last_complete_month(min(build_as_of, published.as_of or build_as_of))
     before_mrr, after_mrr = published.mrr_by_month.get(month), build.mrr_by_month.get(month)
     if before_mrr is not None and after_mrr is not None and fell_by(before_mrr, after_mrr) > max_drop_share:
         problems.append(
             f"MRR of {month:%Y-%m} fell {fell_by(before_mrr, after_mrr):.1%} "
-            f"({before_mrr:,.2f} -> {after_mrr:,.2f})"
+            f"({before_mrr:,.2f} -> {after_mrr:,.2f}; more than SAAS_MAX_DROP_SHARE={max_drop_share})"
         )
     before_customers = published.customers_by_month.get(month)
     after_customers = build.customers_by_month.get(month)
@@ -143,7 +148,8 @@ def guard_problems(
         if drop > max_drop_share:
             problems.append(
                 f"paying customers of {month:%Y-%m} fell {drop:.1%} "
-                f"({before_customers:,} -> {after_customers:,})"
+                f"({before_customers:,} -> {after_customers:,}; "
+                f"more than SAAS_MAX_DROP_SHARE={max_drop_share})"
             )
     for table, rows_before in sorted(published.raw_rows.items()):
         rows_now = build.raw_rows.get(table, 0)
@@ -152,14 +158,37 @@ def guard_problems(
     return problems
 
 
+def guard_problems(
+    published: WarehouseFigures, build: WarehouseFigures, build_as_of: date, max_drop_share: Decimal
+) -> list[str]:
+    """Why the build must not replace the published warehouse (empty: publish)."""
+    return provenance_problems(published, build_as_of, build.raw_dir or "") + figure_problems(
+        published, build, build_as_of, max_drop_share
+    )
+
+
 def refusal_message(problems: list[str], settings: WarehouseSettings) -> str:
     listed = "\n".join(f"  - {problem}" for problem in problems)
     return (
-        f"Refusing to publish over {settings.warehouse_path}: against the published warehouse\n{listed}\n"
-        "The published warehouse was left as it was. If the change is expected, build again with "
-        "--allow-drop (SAAS_ALLOW_DROP=true); the drop threshold is "
-        f"SAAS_MAX_DROP_SHARE={settings.max_drop_share}."
+        f"Refusing to publish over {settings.warehouse_path}; against the published warehouse:\n{listed}\n"
+        "If this is expected, build again with --allow-drop (SAAS_ALLOW_DROP=true): it replaces the "
+        "published warehouse."
     )
+
+
+def check_provenance(settings: WarehouseSettings) -> None:
+    """Refuse at once (before anything is built) a build from another landing folder or for an earlier
+    as-of date than the published warehouse's, unless --allow-drop."""
+    if settings.allow_drop or not settings.warehouse_path.exists():
+        return
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
+        if not has_table(connection, BUILD_INFO_TABLE):
+            return
+        as_of, raw_dir = connection.execute(f"select as_of, raw_dir from {BUILD_INFO_TABLE}").fetchone()
+    published = WarehouseFigures(as_of, raw_dir, {}, {}, {})
+    problems = provenance_problems(published, settings.as_of_date, str(settings.raw_dir))
+    if problems:
+        raise PublishRefused(refusal_message(problems, settings))
 
 
 def check_publish_guard(build_path: Path, settings: WarehouseSettings) -> list[str]:
@@ -220,11 +249,41 @@ def remove_old_parquet_generations(parquet_dir: Path, current: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def build_files(settings: WarehouseSettings, suffix: str = "*") -> list[Path]:
+    """The build files of this warehouse (`.<stem>.build-<run id>.duckdb` and what goes with them)."""
+    return list(settings.warehouse_path.parent.glob(f".{settings.warehouse_path.stem}.build-{suffix}"))
+
+
+def orphaned_builds(settings: WarehouseSettings) -> list[str]:
+    """Build files of this warehouse that another process still writes: a killed build's dbt keeps running
+    for a while after its parent died (and its lock was released)."""
+    running = []
+    for path in sorted(build_files(settings, "*.duckdb")):
+        try:
+            writer = writer_holding(path)
+        except duckdb.Error:  # a half-written file of a killed build: not being written, removed later
+            writer = None
+        if writer:
+            running.append(writer)
+    return running
+
+
+def wait_for_orphaned_builds(settings: WarehouseSettings, poll_seconds: float = 1.0) -> None:
+    """Wait (up to the lock timeout) until no killed build's dbt still writes beside the warehouse."""
+    deadline = time.monotonic() + settings.lock_timeout_seconds
+    while running := orphaned_builds(settings):
+        if time.monotonic() >= deadline:
+            raise PublishRefused(
+                "A killed build's dbt is still running: " + " ".join(running) + " Stop it, then build again."
+            )
+        time.sleep(poll_seconds)
+
+
 def remove_stale_build_files(settings: WarehouseSettings, keep: Path | None = None) -> list[Path]:
     """Build files of this warehouse left by failed or killed builds (the build lock is held, so no other
     build of this warehouse is running)."""
     removed = []
-    for path in settings.warehouse_path.parent.glob(f".{settings.warehouse_path.stem}.build-*"):
+    for path in build_files(settings):
         if keep is not None and path.name.startswith(keep.name):
             continue
         path.unlink(missing_ok=True)

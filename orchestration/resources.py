@@ -11,6 +11,7 @@ from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
 from orchestration.locking import build_lock
+from orchestration.publishing import wait_for_orphaned_builds
 from orchestration.settings import WarehouseSettings
 
 
@@ -64,6 +65,7 @@ class WarehouseResource(ConfigurableResource):
         self._resolved = settings
         details = {"as_of": settings.as_of, "raw_dir": str(settings.raw_dir), "run_id": context.run.run_id}
         with build_lock(settings.lock_path, settings.lock_timeout_seconds, details):
+            wait_for_orphaned_builds(settings)
             yield self
 
 

@@ -55,6 +55,10 @@ def parse_flag(text: str, name: str) -> bool:
     raise SettingsError(f"{name} must be true or false, got {text!r}.")
 
 
+def share_message(name: str, text: str) -> str:
+    return f"{name} must be a fraction above 0 and at most 1 (0.2 = 20 %; unset: 0.2), got {text!r}."
+
+
 def parse_share(text: str, name: str) -> Decimal:
     try:
         share = Decimal(text.strip())
@@ -67,14 +71,13 @@ def parse_share(text: str, name: str) -> Decimal:
     return share
 
 
-def path_from_env(env: Mapping[str, str], name: str, default: Path) -> Path:
+def path_from_env(env: Mapping[str, str], name: str, default: Path, why: str) -> Path:
     if name not in env:
         return default
     if env[name].strip() == "":
         raise SettingsError(
             f"{name} is set but empty. Unset it to use the default ({default}) or set it to a path; an empty "
-            "value is refused so that an unset variable in a cron line cannot publish the sample company "
-            "over your warehouse."
+            f"value is refused so that an unset variable in a cron line cannot {why}."
         )
     return Path(env[name])
 
@@ -102,8 +105,12 @@ class WarehouseSettings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> WarehouseSettings:
         env = os.environ if environ is None else environ
         return cls(
-            raw_dir=path_from_env(env, "SAAS_RAW_DIR", DEFAULT_RAW_DIR),
-            warehouse_path=path_from_env(env, "SAAS_WAREHOUSE_PATH", DEFAULT_WAREHOUSE_PATH),
+            raw_dir=path_from_env(
+                env, "SAAS_RAW_DIR", DEFAULT_RAW_DIR, "publish the sample company over your warehouse"
+            ),
+            warehouse_path=path_from_env(
+                env, "SAAS_WAREHOUSE_PATH", DEFAULT_WAREHOUSE_PATH, "publish into the repository's folder"
+            ),
             as_of=parse_as_of(env.get("SAAS_AS_OF", ""), "SAAS_AS_OF"),
             incremental=parse_flag(env.get("SAAS_INCREMENTAL", "true"), "SAAS_INCREMENTAL"),
             allow_drop=parse_flag(env.get("SAAS_ALLOW_DROP", "false"), "SAAS_ALLOW_DROP"),
@@ -150,6 +157,12 @@ class WarehouseSettings:
         """Where the published marts are exported as Parquet files, beside the DuckDB file (a link to the
         folder of the current generation)."""
         return self.warehouse_path.parent / "parquet"
+
+    @property
+    def dbt_target_path(self) -> Path:
+        """dbt's artifacts of this warehouse's builds: one folder, reused by every build (a folder per
+        run, dagster-dbt's default, grew by 10-15 MB a day)."""
+        return self.warehouse_path.parent / f".{self.warehouse_path.stem}.dbt-target"
 
     @property
     def log_dir(self) -> Path:

@@ -30,9 +30,15 @@ select
     mrr_carried,
     example_reason
 from marts.mart_rejection_summary
-order by source_table, rows_rejected desc, reason_kind
+order by rows_rejected desc, source_table, reason_kind
 """
-MAX_REJECTION_LINES = 12
+BUILD_SCOPE_SQL = """
+select
+    coalesce(rebuild_reason, marts_rebuild_reason),
+    (select count(*) from landing.landing_changed_customers)
+from landing.landing_build_scope
+"""
+MAX_REJECTION_LINES = 20
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,8 @@ class RejectionLine:
 class BuildSummary:
     warehouse_path: Path
     as_of: date
-    current_mrr: Decimal
+    month_to_date_mrr: Decimal | None
+    build_scope: str
     bridge: dict[str, object] | None
     nrr_12_month: Decimal | None
     rejected_rows: int
@@ -60,14 +67,25 @@ def published_as_of(connection: duckdb.DuckDBPyConnection) -> date:
     return connection.execute(f"select as_of from {BUILD_INFO_TABLE}").fetchone()[0]
 
 
+def describe_build_scope(connection: duckdb.DuckDBPyConnection) -> str:
+    """Whether the build recomputed everyone (and why) or only the customers whose rows changed."""
+    try:
+        reason, changed = connection.execute(BUILD_SCOPE_SQL).fetchone()
+    except duckdb.Error:
+        return "full build"
+    return f"full build ({reason})" if reason else f"incremental: {changed:,} customers recomputed"
+
+
 def read_summary(warehouse_path: Path) -> BuildSummary:
     """The headline figures, read from the published marts only (nothing is recomputed here)."""
     with duckdb.connect(str(warehouse_path), read_only=True) as connection:
         as_of = published_as_of(connection)
         month = last_complete_month(as_of)
-        current = connection.execute(
-            "select mrr_end from marts.mart_mrr_bridge where size_segment = 'all' order by month desc limit 1"
+        in_progress = connection.execute(
+            "select mrr_end from marts.mart_mrr_bridge where size_segment = 'all' and month > $month",
+            {"month": month},
         ).fetchone()
+        build_scope = describe_build_scope(connection)
         bridge_row = connection.execute(
             f"select {', '.join(BRIDGE_COLUMNS)} from marts.mart_mrr_bridge "
             "where size_segment = 'all' and month = $month",
@@ -80,7 +98,8 @@ def read_summary(warehouse_path: Path) -> BuildSummary:
     return BuildSummary(
         warehouse_path=warehouse_path,
         as_of=as_of,
-        current_mrr=Decimal(current[0]) if current else Decimal(0),
+        month_to_date_mrr=in_progress[0] if in_progress else None,
+        build_scope=build_scope,
         bridge=dict(zip(BRIDGE_COLUMNS, bridge_row, strict=True)) if bridge_row else None,
         nrr_12_month=nrr[0] if nrr else None,
         rejected_rows=sum(line.rows for line in rejections),
@@ -106,15 +125,15 @@ def money(value: object) -> str:
 
 def format_summary(summary: BuildSummary) -> str:
     lines = [
-        f"Warehouse published: {summary.warehouse_path}",
-        f"Current MRR (as of {summary.as_of}): {money(summary.current_mrr)}   "
-        f"ARR: {money(summary.current_mrr * 12)}",
+        f"Warehouse published: {summary.warehouse_path} (as of {summary.as_of}; {summary.build_scope})",
     ]
     if summary.bridge is None:
         lines.append("No complete month of MRR history yet.")
     else:
         month = str(summary.bridge["month"])[:7]
-        lines.append(f"MRR bridge of the last complete month, {month}:")
+        end = summary.bridge["mrr_end"]
+        lines.append(f"MRR of {month}, the last complete month: {money(end)}   ARR: {money(end * 12)}")
+        lines.append(f"MRR bridge of {month}:")
         for label, column in BRIDGE_LINES:
             lines.append(f"  {label:<15}{money(summary.bridge[column]):>18}")
         nrr = (
@@ -123,6 +142,11 @@ def format_summary(summary: BuildSummary) -> str:
             else f"{summary.nrr_12_month:.1%}"
         )
         lines.append(f"NRR, trailing 12 months to {month}: {nrr}")
+    if summary.month_to_date_mrr is not None:
+        lines.append(
+            f"Month to date, {summary.as_of:%Y-%m} (in progress, not a close: usage is billed in arrears): "
+            f"MRR {money(summary.month_to_date_mrr)}"
+        )
     lines.extend(rejection_lines(summary))
     return "\n".join(lines)
 

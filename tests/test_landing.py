@@ -21,12 +21,13 @@ from orchestration.landing import (
     file_digest,
     files_by_table,
     ignored_files,
+    landing_folder_fingerprint,
     landing_problems,
     table_files,
 )
 from orchestration.reference.loading import TABLES
 from orchestration.resources import WarehouseResource
-from orchestration.sensors import landing_folder_fingerprint, new_raw_files_sensor
+from orchestration.sensors import new_raw_files_sensor
 from orchestration.settings import DBT_PROJECT_DIR
 from tests.conftest import GOLDEN_AS_OF, GOLDEN_RAW_DIR
 from tests.dbt_runner import dbt, query
@@ -304,7 +305,8 @@ def test_pre_flight_problems_name_the_file_and_the_column(tmp_path: Path) -> Non
 
 def test_a_missing_or_wrong_landing_folder_is_a_problem(tmp_path: Path) -> None:
     assert landing_problems(tmp_path / "nowhere") == [
-        f"{tmp_path / 'nowhere'}: the landing folder does not exist. Set SAAS_RAW_DIR (or --raw-dir) to it."
+        f"{tmp_path / 'nowhere'}: the landing folder does not exist. "
+        "Set SAAS_RAW_DIR (or --raw-dir) to the folder of your raw files."
     ]
     a_file = touch(tmp_path / "file.csv")
     assert "is not a folder" in landing_problems(a_file)[0]

@@ -89,7 +89,9 @@ def test_a_build_that_breaks_a_check_is_not_published(golden_published: Path, tm
         "a"
     ) as events:  # a price exported in cents... times a million
         events.write("x1,2025-06-01T00:00:00Z,,C6,s6,i50,item_started,p2_std,1,5000000000,USD,0,false\n")
-    result = execute_build(WarehouseSettings(raw_dir, golden_published, GOLDEN_AS_OF).validated())
+    # another landing folder is allowed here, so that the check, not the publish guard, is what stops it
+    settings = WarehouseSettings(raw_dir, golden_published, GOLDEN_AS_OF, allow_drop=True)
+    result = execute_build(settings.validated())
     assert not result.success
     assert "assert_customer_mrr_is_plausible" in result.error
     assert file_digest(golden_published) == before

@@ -28,6 +28,7 @@ from orchestration.locking import BuildLockTimeout, build_lock
 from orchestration.publishing import WarehouseFigures, guard_problems, last_complete_month
 from orchestration.settings import DEFAULT_RAW_DIR, SettingsError, WarehouseSettings
 from tests.conftest import GOLDEN_AS_OF, GOLDEN_RAW_DIR
+from tests.dbt_runner import dbt
 
 GOLDEN_DECEMBER = date(2025, 12, 1)
 
@@ -141,9 +142,11 @@ def test_guard_allows_a_drop_up_to_the_threshold() -> None:
 
 def test_guard_refuses_a_drop_past_the_threshold() -> None:
     problems = guard_problems(figures("1000", 100), figures("799.99", 80), date(2026, 10, 31), Decimal("0.2"))
-    assert problems == ["MRR of 2026-10 fell 20.0% (1,000.00 -> 799.99)"]
+    assert problems == ["MRR of 2026-10 fell 20.0% (1,000.00 -> 799.99; more than SAAS_MAX_DROP_SHARE=0.2)"]
     problems = guard_problems(figures("1000", 100), figures("1000", 79), date(2026, 10, 31), Decimal("0.2"))
-    assert problems == ["paying customers of 2026-10 fell 21.0% (100 -> 79)"]
+    assert problems == [
+        "paying customers of 2026-10 fell 21.0% (100 -> 79; more than SAAS_MAX_DROP_SHARE=0.2)"
+    ]
 
 
 def test_guard_refuses_lost_raw_rows_an_older_as_of_and_another_landing_folder() -> None:
@@ -151,8 +154,8 @@ def test_guard_refuses_lost_raw_rows_an_older_as_of_and_another_landing_folder()
     problems = guard_problems(figures("1000", 100), build, date(2026, 10, 30), Decimal("0.2"))
     assert problems == [
         "the landing folder differs from the published warehouse's: /work/seeds instead of /landing",
-        "the as-of date 2026-10-30 is earlier than the published warehouse's 2026-10-31 (build history into "
-        "another SAAS_WAREHOUSE_PATH)",
+        "the as-of date 2026-10-30 is earlier than the published warehouse's 2026-10-31 (to build history, "
+        "use another SAAS_WAREHOUSE_PATH / --warehouse)",
         "raw table subscription_events has 99 rows, 100 before",
     ]
 
@@ -263,17 +266,25 @@ def test_stale_build_files_of_this_warehouse_are_removed_after_publishing(golden
 def test_a_landing_file_cut_in_half_is_not_published(golden_published: Path, tmp_path: Path) -> None:
     raw_dir = tmp_path / "raw"
     shutil.copytree(GOLDEN_RAW_DIR, raw_dir)
+    settings = WarehouseSettings(raw_dir, golden_published, GOLDEN_AS_OF).validated()
+    before = digest(golden_published)
+
+    elsewhere = execute_build(settings)  # another landing folder: refused before anything is built
+    assert not elsewhere.success
+    assert "the landing folder differs" in elsewhere.error and "--allow-drop" in elsewhere.error
+    assert digest(golden_published) == before
+    moved = execute_build(replace(settings, allow_drop=True))
+    assert moved.success, moved.error
+    published = digest(golden_published)
+
     events = (raw_dir / "subscription_events.csv").read_text().splitlines()
     (raw_dir / "subscription_events.csv").write_text("\n".join(events[: len(events) // 2]) + "\n")
-    before = digest(golden_published)
-    settings = WarehouseSettings(raw_dir, golden_published, GOLDEN_AS_OF).validated()
-
     refused = execute_build(settings)
     assert not refused.success
-    assert "Refusing to publish" in refused.error and "--allow-drop" in refused.error
-    assert "the landing folder differs" in refused.error
-    assert "raw table subscription_events has" in refused.error
-    assert digest(golden_published) == before
+    assert "Refusing to publish" in refused.error
+    assert "MRR of 2025-12 fell" in refused.error
+    assert "raw table subscription_events has 12 rows, 26 before" in refused.error
+    assert digest(golden_published) == published
 
     allowed = execute_build(replace(settings, allow_drop=True))
     assert allowed.success, allowed.error
@@ -321,5 +332,38 @@ def test_removing_fx_rates_fails_the_build_naming_the_lost_customers(tmp_path: P
     assert not warehouse.exists()
     assert "assert_rejections_are_not_material" in result.error
     assert "has no MRR left" in result.error and "no exchange rate" in result.error
-    assert "setting: dbt var max_rejected_share, fail_on_rejected_paying_customer" in result.error
+    assert (
+        "dbt var(s) max_rejected_share, min_rejected_rows_for_share, fail_on_rejected_paying_customer"
+        in result.error
+    )
+    assert "failing row(s)" in result.error
     assert len(result.error.splitlines()) < 20
+
+
+def build_with_rejected_events(tmp_path: Path, count: int) -> subprocess.CompletedProcess[str]:
+    """The golden scenario plus `count` events of an existing customer on an unknown plan (each rejected;
+    the customer keeps its MRR)."""
+    raw_dir = tmp_path / f"raw-{count}"
+    shutil.copytree(GOLDEN_RAW_DIR, raw_dir)
+    with (raw_dir / "subscription_events.csv").open("a", encoding="utf-8") as events:
+        for number in range(count):
+            events.write(
+                f"r{number},2025-06-01T00:00:00Z,,C2,s2,ir{number},item_started,no_such_plan,1,,,,\n"
+            )
+    return dbt(
+        "build",
+        raw_dir,
+        tmp_path / f"w-{count}.duckdb",
+        GOLDEN_AS_OF,
+        select="+mart_rejection_summary +mart_customers_lost_to_rejections",
+        check=False,
+    )
+
+
+def test_a_share_of_rejected_rows_fails_the_build_from_ten_rows_on(tmp_path: Path) -> None:
+    """26 golden events + 9 rejected: 25.7 % but 9 rows, no pattern yet; + 10: 27.8 %, 10 rows: material."""
+    nine = build_with_rejected_events(tmp_path, 9)
+    assert nine.returncode == 0, nine.stdout[-3000:]
+    ten = build_with_rejected_events(tmp_path, 10)
+    assert ten.returncode != 0
+    assert "FAIL 1 assert_rejections_are_not_material" in ten.stdout

@@ -122,8 +122,10 @@ def test_reference_implementation_agrees_value_by_value(sample_build: tuple[Buil
 
 def test_summary_names_every_figure(sample_build: tuple[BuildResult, Path]) -> None:
     text = format_summary(read_summary(sample_build[1]))
-    assert "Current MRR (as of 2026-10-31)" in text
-    assert "MRR bridge of the last complete month, 2026-10:" in text
+    assert "(as of 2026-10-31; full build (first build))" in text
+    assert "MRR of 2026-10, the last complete month: 7,332,114.36   ARR: 87,985,372.38" in text
+    assert "MRR bridge of 2026-10:" in text
+    assert "Month to date" not in text  # the as-of date closes October
     assert "NRR, trailing 12 months to 2026-10:" in text and "n/a" not in text
     assert "Rejected raw rows: 16 (every one in marts.rejected_rows):" in text
     assert "subscription_events" in text and "unknown plan_id '…'" in text

@@ -1,8 +1,9 @@
 -- Rejected rows that matter fail the build instead of passing quietly (D-30): every customer the
 -- rejections removed from revenue (mart_customers_lost_to_rejections; var fail_on_rejected_paying_customer),
--- and every raw fact table with more than var max_rejected_share of its rows rejected. Plans, products and
--- plan limits are not counted by share: a rejected plan matters through the events that use it, which are
--- rejected and counted in subscription_events.
+-- and every raw fact table with more than var max_rejected_share of its rows rejected (counted from
+-- var min_rejected_rows_for_share rejected rows on: one bad row of a small table is no pattern). Plans,
+-- products and plan limits are not counted by share: a rejected plan matters through the events that use
+-- it, which are rejected and counted in subscription_events.
 with lost_customers as (
     select
         'subscription_events' as source_table,
@@ -30,6 +31,7 @@ large_shares as (
             || ' rows rejected, more than the allowed share ' || '{{ var("max_rejected_share") }}' as problem
     from shares
     where table_share_rejected > {{ var('max_rejected_share') }}
+        and table_rows_rejected >= {{ var('min_rejected_rows_for_share') }}
 ),
 
 final as (

@@ -13,11 +13,15 @@
 
 
 {#- The kind of a rejection reason: its quoted values and its numbers masked, so that reasons differing
-    only in the value they quote count together ("unknown plan_id '…'"). -#}
+    only in the value they quote count together ("unknown plan_id '…'"); the name of the standard
+    "ISO 8601" is put back. -#}
 {% macro reason_kind(reason) -%}
-    {{ regexp_replace_all(
-        regexp_replace_all(reason, "chr(39) || '[^' || chr(39) || ']*' || chr(39)", "chr(39) || '…' || chr(39)"),
-        "'[-+]?[0-9][0-9.:T-]*'",
-        "'#'"
-    ) }}
+    replace(
+        {{ regexp_replace_all(
+            regexp_replace_all(reason, "chr(39) || '[^' || chr(39) || ']*' || chr(39)", "chr(39) || '…' || chr(39)"),
+            "'[-+]?[0-9][0-9.:T-]*'",
+            "'#'"
+        ) }},
+        'ISO #', 'ISO 8601'
+    )
 {%- endmacro %}

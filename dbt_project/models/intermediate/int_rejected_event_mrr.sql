@@ -78,7 +78,11 @@ final as (
         priced.customer_id,
         priced.rejection_reason,
         priced.would_set_a_price,
-        {{ convert_money('priced.mrr_in_event_currency', 'fx_rate_ranges.rate_to_reporting') }} as mrr_carried
+        case
+            -- a negative quantity or discount above 100 gives a negative amount: no price it would have set
+            when priced.mrr_in_event_currency >= 0
+                then {{ convert_money('priced.mrr_in_event_currency', 'fx_rate_ranges.rate_to_reporting') }}
+        end as mrr_carried
     from priced
     {{ fx_rate_join('priced.price_currency', 'priced.occurred_on') }}
 )
