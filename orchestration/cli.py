@@ -200,8 +200,10 @@ def warn(message: str) -> None:
 
 
 def build_and_summarise(settings: WarehouseSettings, started: float, debug: bool) -> int:
-    # the published warehouse decides whether this build can be incremental (landing_build_scope says why not)
-    mode = "incrementally from the published warehouse" if settings.incremental else "from scratch"
+    # even when starting from the published warehouse, landing_build_scope may recompute everyone (the
+    # summary says why)
+    starts_from_published = settings.incremental and settings.warehouse_path.exists()
+    mode = "starting from the published warehouse" if starts_from_published else "a full build"
     stage(2, 4, f"Building every model and running every check ({mode}, dbt build)")
     log_path = None if debug else new_log_path(settings)
     with ExitStack() as redirect:
