@@ -9,7 +9,7 @@
 - peer_spine: the style of dbt Labs' public "mrr-playbook": subscription periods joined to a
   customer x month spine, MRR summed per customer-month, then classified with lag() (new, churn,
   reactivation, upgrade, downgrade), written here in DuckDB SQL.
-- pandas_reference: the project's independent pandas implementation (orchestration/reference).
+- pandas_reference: the project's independent pandas implementation (independent_metrics).
 Each prints the number of customer-months it produced and their total MRR.
 """
 
@@ -160,7 +160,7 @@ def peer_spine(raw_dir: Path, as_of: str) -> tuple[int, float]:
 
 
 def pandas_reference(raw_dir: Path, as_of: str) -> tuple[int, float]:
-    from orchestration.reference import compute_all
+    from independent_metrics import compute_all
 
     tables = compute_all(raw_dir, date.fromisoformat(as_of))
     fct_mrr = tables["fct_mrr"]

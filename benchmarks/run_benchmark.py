@@ -27,8 +27,8 @@ import duckdb
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from orchestration.generator import generate_company  # noqa: E402
-from orchestration.generator.daily import land_next_day  # noqa: E402
+from company_generator import generate_company  # noqa: E402
+from company_generator.daily import land_next_day  # noqa: E402
 from orchestration.project import code_fingerprint, dbt_executable  # noqa: E402
 from orchestration.settings import DBT_PROJECT_DIR, DEFAULT_RAW_DIR  # noqa: E402
 
@@ -350,7 +350,7 @@ def report(measurements: list[Measurement], as_of: str) -> str:
         "",
         "The full build is `dbt build`: every model, data test and unit test, into a new DuckDB file. The MRR",
         "core figure is the sum of the execution times dbt reports for the models from the raw events to",
-        f"`fct_mrr_movements`. The incremental build lands one more day, {LANDED_DAY} (`orchestration/generator/daily.py`:",
+        f"`fct_mrr_movements`. The incremental build lands one more day, {LANDED_DAY} (`company_generator/daily.py`:",
         "new customers, changes, churn, changes backdated 20-70 days, a redelivery, a correction, exchange",
         "rates, usage and one-time charges), copies the full build's file (timed) and runs the same",
         "`dbt build` on it, as the scheduled build does (DECISIONS.md D-25). The lower bound and the peer read",

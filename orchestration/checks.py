@@ -1,14 +1,15 @@
 """Python asset checks on the dbt assets: the warehouse against the independent pandas reference
-implementation (orchestration/reference), and the invariants that make the figures trustworthy.
+implementation (independent_metrics), and the invariants that make the figures trustworthy.
 
 Every check reads this run's build file and is blocking: if one fails, `published_warehouse` does not run,
 so readers keep the last good warehouse.
 
 The reference runs on a deterministic sample of customers when the company has more than
-SAAS_REFERENCE_SAMPLE_CUSTOMERS (default 20000; reference/sampling.py): customer MRR and movements are then
-compared for the sampled customers only, and monthly NRR/GRR are checked by applying the reference's bridge
-and retention formulas (reference/marts.py) to the warehouse's own fct_mrr and fct_mrr_movements, whose
-per-customer values the other two checks verify on the sample. Each reference check reports the sample.
+SAAS_REFERENCE_SAMPLE_CUSTOMERS (default 20000; independent_metrics/sampling.py): customer MRR and
+movements are then compared for the sampled customers only, and monthly NRR/GRR are checked by applying the
+reference's bridge and retention formulas (independent_metrics/marts.py) to the warehouse's own fct_mrr and
+fct_mrr_movements, whose per-customer values the other two checks verify on the sample. Each reference check
+reports the sample.
 """
 
 import os
@@ -21,10 +22,10 @@ import duckdb
 import pandas as pd
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, MetadataValue, asset_check
 
+from independent_metrics import DEFAULT_MAX_CUSTOMERS, ReferenceRun, SampleInfo, compute_sampled
+from independent_metrics.marts import monthly_bridge, monthly_retention
 from orchestration import comparisons
 from orchestration.landing import count_raw_rows, landing_folder_fingerprint
-from orchestration.reference import DEFAULT_MAX_CUSTOMERS, ReferenceRun, SampleInfo, compute_sampled
-from orchestration.reference.marts import monthly_bridge, monthly_retention
 from orchestration.resources import WarehouseResource
 from orchestration.settings import SettingsError, WarehouseSettings
 

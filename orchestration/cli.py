@@ -226,7 +226,7 @@ def build_and_summarise(settings: WarehouseSettings, started: float, debug: bool
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from orchestration.generator import generate_company
+    from company_generator import generate_company
 
     started = time.monotonic()
     counts = generate_company(

@@ -14,10 +14,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+@lru_cache(maxsize=1)
+def project_vars() -> dict[str, Any]:
+    """The vars of dbt_project.yml: declarations that SQL and Python read alike (the grammar of raw values,
+    the expansion mechanisms, the reporting currency, ...)."""
+    document = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return document["vars"]
+
+
 DEFAULT_RAW_DIR = REPO_ROOT / "seeds"
 DEFAULT_WAREHOUSE_PATH = REPO_ROOT / "warehouse" / "saas.duckdb"
 DEFAULT_MAX_DROP_SHARE = Decimal("0.2")

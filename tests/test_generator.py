@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.generator import PLANTED_BAD_ROWS, TABLE_COLUMNS, TABLES, generate_company
+from company_generator import PLANTED_BAD_ROWS, TABLE_COLUMNS, TABLES, generate_company
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"

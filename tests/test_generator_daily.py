@@ -1,4 +1,4 @@
-"""Tests of ``orchestration.generator.daily``: landing one more day of billing data, append-only."""
+"""Tests of ``company_generator.daily``: landing one more day of billing data, append-only."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.generator import generate_company
-from orchestration.generator.daily import land_next_day, main
+from company_generator import generate_company
+from company_generator.daily import land_next_day, main
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.generator.daily import land_next_day
+from company_generator.daily import land_next_day
 from orchestration.settings import DEFAULT_RAW_DIR
 from tests.dbt_runner import dbt, query
 

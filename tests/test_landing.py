@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from dagster import RunRequest, SkipReason, build_sensor_context
 
+from independent_metrics.loading import TABLES
 from orchestration import landing
 from orchestration.landing import (
     count_raw_rows,
@@ -25,7 +26,6 @@ from orchestration.landing import (
     landing_problems,
     table_files,
 )
-from orchestration.reference.loading import TABLES
 from orchestration.resources import WarehouseResource
 from orchestration.sensors import new_raw_files_sensor
 from orchestration.settings import DBT_PROJECT_DIR

@@ -1,4 +1,4 @@
-"""Tests of the independent pandas reference implementation (orchestration/reference)."""
+"""Tests of the independent pandas reference implementation (independent_metrics)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.reference import (
+from independent_metrics import (
     MECHANISMS,
     RawInputError,
     clean,

@@ -1,4 +1,4 @@
-"""The reference on a deterministic sample of customers (orchestration/reference/sampling.py)."""
+"""The reference on a deterministic sample of customers (independent_metrics/sampling.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from orchestration.generator import generate_company
-from orchestration.reference import compute_all, compute_sampled, load_raw, load_sample
-from orchestration.reference.loading import TABLES
-from orchestration.reference.sampling import (
+from company_generator import generate_company
+from independent_metrics import compute_all, compute_sampled, load_raw, load_sample
+from independent_metrics.loading import TABLES
+from independent_metrics.sampling import (
     HASH_SPACE,
     choose_customers,
     customer_hash,

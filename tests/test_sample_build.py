@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from company_generator import PLANTED_BAD_ROWS
+from independent_metrics import compute_all
 from orchestration.build import BuildResult, execute_build
-from orchestration.generator import PLANTED_BAD_ROWS
 from orchestration.publishing import last_complete_month
-from orchestration.reference import compute_all
 from orchestration.settings import DEFAULT_RAW_DIR, WarehouseSettings
 from orchestration.summary import format_summary, read_summary
 from tests.conftest import SAMPLE_AS_OF

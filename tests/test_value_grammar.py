@@ -1,7 +1,7 @@
 """One grammar for raw values (var raw_value_grammar in dbt_project.yml), read by the warehouse's staging
 and by the independent reference implementation alike.
 
-(a) The SQL parsers (staging) and the Python parsers (orchestration/reference/cleaning.py) give the same
+(a) The SQL parsers (staging) and the Python parsers (independent_metrics/cleaning.py) give the same
     value, or both reject, on hand-written raw strings with hand-written expected values.
 (b) The golden scenario plus rows with odd but readable values (lower-case currencies in plans, events,
     usage and exchange rates, exponents, ' Z' timestamps, a plan change without a price) builds with the
@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from independent_metrics import compute_all
+from independent_metrics.cleaning import column_kinds, parse_value
 from orchestration import comparisons
-from orchestration.reference import compute_all
-from orchestration.reference.cleaning import column_kinds, parse_value
 from tests.conftest import GOLDEN_AS_OF, GOLDEN_RAW_DIR
 from tests.dbt_runner import dbt, query
 

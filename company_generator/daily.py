@@ -8,7 +8,7 @@ correction of an earlier event; the day's exchange rates; last month's usage cha
 customers; a few one-time charges. Existing files are never modified. The same folder state, day and
 seed give byte-identical files.
 
-``python -m orchestration.generator.daily RAW_DIR YYYY-MM-DD [--seed N] [--activity F]``
+``python -m company_generator.daily RAW_DIR YYYY-MM-DD [--seed N] [--activity F]``
 """
 
 from __future__ import annotations
@@ -730,7 +730,7 @@ def simulate_day(ctx: Ctx) -> dict[str, list[Row]]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m orchestration.generator.daily",
+        prog="python -m company_generator.daily",
         description="Land one more day of billing data in an existing landing folder (new files only).",
     )
     p.add_argument("raw_dir", type=Path, help="the landing folder")

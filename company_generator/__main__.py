@@ -1,4 +1,4 @@
-"""``python -m orchestration.generator --customers N --out DIR [--seed S] [--format csv|parquet]``."""
+"""``python -m company_generator --customers N --out DIR [--seed S] [--format csv|parquet]``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .core import generate_company
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m orchestration.generator",
+        prog="python -m company_generator",
         description="Write a synthetic SaaS company in the raw contract's landing-folder layout.",
     )
     p.add_argument("--customers", type=int, required=True, help="number of customers")

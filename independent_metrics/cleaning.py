@@ -9,13 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
+
+from orchestration.settings import project_vars
 
 from .loading import TABLES
 
@@ -27,13 +26,6 @@ STATE_COLUMNS = ("plan_id", "quantity", "unit_price", "currency", "discount_perc
 
 # The grammar of raw values is declared once, in the var `raw_value_grammar` of the dbt project, and read
 # here as data (not as SQL): the warehouse and this reference read every raw value alike, or both reject it.
-DBT_PROJECT_FILE = Path(__file__).resolve().parents[2] / "dbt_project" / "dbt_project.yml"
-
-
-@lru_cache(maxsize=1)
-def project_vars() -> dict[str, Any]:
-    """The vars of dbt_project.yml (raw_value_grammar, earliest_valid_date, reporting_currency)."""
-    return yaml.safe_load(DBT_PROJECT_FILE.read_text(encoding="utf-8"))["vars"]
 
 
 def grammar() -> dict[str, Any]:
