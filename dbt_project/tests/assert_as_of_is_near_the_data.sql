@@ -7,7 +7,7 @@
 {%- set max_days = var('max_days_as_of_beyond_data', 366) | int %}
 with latest_event as (
     select cast(max(occurred_at) as date) as latest_event_date
-    from {{ ref('int_subscription_events__validated') }}
+    from {{ ref('int_subscription_events_validated') }}
     where rejection_reason is null
 ),
 

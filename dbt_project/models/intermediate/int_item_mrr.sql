@@ -11,7 +11,7 @@ with states as (
 ),
 
 plans as (
-    select * from {{ ref('int_plans__validated') }}
+    select * from {{ ref('int_plans_validated') }}
     where rejection_reason is null
 ),
 

@@ -9,13 +9,13 @@
 -- plan (a usage plan's empty list price) falls back to that plan's list price. A pause lasts until
 -- item_resumed.
 with usable_events as (
-    select * from {{ ref('int_subscription_events__validated') }}
+    select * from {{ ref('int_subscription_events_validated') }}
     where rejection_reason is null
         and {{ in_build_scope('customer_id') }}
 ),
 
 plans as (
-    select * from {{ ref('int_plans__validated') }}
+    select * from {{ ref('int_plans_validated') }}
     where rejection_reason is null
 ),
 

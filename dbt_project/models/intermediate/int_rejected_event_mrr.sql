@@ -8,7 +8,7 @@
     'discount_percent', 'is_trial', 'occurred_at', 'rejection_reason'
 ] %}
 with rejected_events as (
-    {%- for model_name in ['stg_billing__subscription_events', 'int_subscription_events__validated'] %}
+    {%- for model_name in ['stg_billing__subscription_events', 'int_subscription_events_validated'] %}
     select {{ event_columns | join(', ') }}
     from {{ ref(model_name) }}
     where rejection_reason is not null
@@ -26,7 +26,7 @@ usable_plans as (
         currency,
         billing_interval,
         billing_interval_count
-    from {{ ref('int_plans__validated') }}
+    from {{ ref('int_plans_validated') }}
     where rejection_reason is null
 ),
 

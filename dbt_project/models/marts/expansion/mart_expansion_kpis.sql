@@ -40,7 +40,7 @@ first_usage_days as (
     select
         customer_id,
         min(period_start) as first_day
-    from {{ ref('int_usage_charges__validated') }}
+    from {{ ref('int_usage_charges_validated') }}
     where rejection_reason is null
         and amount_reporting > 0
     group by customer_id
@@ -141,7 +141,7 @@ one_time_revenue as (
     select
         {{ month_start('charges.charged_at') }} as month,
         sum(charges.amount_reporting) as one_time_revenue_existing
-    from {{ ref('int_one_time_charges__validated') }} as charges
+    from {{ ref('int_one_time_charges_validated') }} as charges
     inner join first_active_months
         on charges.customer_id = first_active_months.customer_id
         and first_active_months.first_active_month < {{ month_start('charges.charged_at') }}

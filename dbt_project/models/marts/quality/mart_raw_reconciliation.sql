@@ -7,12 +7,12 @@
     'one_time_charges', 'fx_rates', 'usage_snapshots'] %}
 {%- set used_rows = {
     'customers': ('dim_customers', none),
-    'plans': ('int_plans__validated', 'rejection_reason is null'),
-    'plan_limits': ('int_plan_limits__validated', 'rejection_reason is null'),
+    'plans': ('int_plans_validated', 'rejection_reason is null'),
+    'plan_limits': ('int_plan_limits_validated', 'rejection_reason is null'),
     'subscription_events': ('int_item_states', none),
-    'usage_charges': ('int_usage_charges__validated', 'rejection_reason is null'),
-    'one_time_charges': ('int_one_time_charges__validated', 'rejection_reason is null'),
-    'usage_snapshots': ('int_usage_snapshots__validated', 'rejection_reason is null'),
+    'usage_charges': ('int_usage_charges_validated', 'rejection_reason is null'),
+    'one_time_charges': ('int_one_time_charges_validated', 'rejection_reason is null'),
+    'usage_snapshots': ('int_usage_snapshots_validated', 'rejection_reason is null'),
 } %}
 with counts as (
     {%- for table_name in tables %}

@@ -29,7 +29,7 @@ with rejected as (
         event_id as row_key,
         rejection_reason as reason,
         1 as raw_row_count
-    from {{ ref('int_subscription_events__validated') }}
+    from {{ ref('int_subscription_events_validated') }}
     where rejection_reason is not null
     union all
     select
@@ -37,7 +37,7 @@ with rejected as (
         charge_id as row_key,
         rejection_reason as reason,
         1 as raw_row_count
-    from {{ ref('int_usage_charges__validated') }}
+    from {{ ref('int_usage_charges_validated') }}
     where rejection_reason is not null
     union all
     select
@@ -45,7 +45,7 @@ with rejected as (
         plan_id as row_key,
         rejection_reason as reason,
         1 as raw_row_count
-    from {{ ref('int_plans__validated') }}
+    from {{ ref('int_plans_validated') }}
     where rejection_reason is not null
     union all
     select
@@ -53,7 +53,7 @@ with rejected as (
         plan_id || ' / ' || metric as row_key,
         rejection_reason as reason,
         1 as raw_row_count
-    from {{ ref('int_plan_limits__validated') }}
+    from {{ ref('int_plan_limits_validated') }}
     where rejection_reason is not null
     union all
     select
@@ -61,7 +61,7 @@ with rejected as (
         customer_id || ' / ' || product_id || ' / ' || cast(snapshot_date as {{ text_type() }}) || ' / ' || metric as row_key,
         rejection_reason as reason,
         1 as raw_row_count
-    from {{ ref('int_usage_snapshots__validated') }}
+    from {{ ref('int_usage_snapshots_validated') }}
     where rejection_reason is not null
     union all
     select
@@ -69,7 +69,7 @@ with rejected as (
         charge_id as row_key,
         rejection_reason as reason,
         1 as raw_row_count
-    from {{ ref('int_one_time_charges__validated') }}
+    from {{ ref('int_one_time_charges_validated') }}
     where rejection_reason is not null
 ),
 

@@ -17,7 +17,7 @@ plans as (
     select
         plan_id,
         product_id
-    from {{ ref('int_plans__validated') }}
+    from {{ ref('int_plans_validated') }}
     where rejection_reason is null
 ),
 

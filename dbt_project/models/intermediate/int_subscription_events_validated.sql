@@ -20,7 +20,7 @@ known_plans as (
     select
         plan_id,
         currency as plan_currency
-    from {{ ref('int_plans__validated') }}
+    from {{ ref('int_plans_validated') }}
     where rejection_reason is null
 ),
 

@@ -5,7 +5,7 @@ with staged_limits as (
 ),
 
 usable_plans as (
-    select plan_id from {{ ref('int_plans__validated') }}
+    select plan_id from {{ ref('int_plans_validated') }}
     where rejection_reason is null
 ),
 
