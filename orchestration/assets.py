@@ -11,7 +11,7 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, RetryRequested, asset
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.project import code_fingerprint, dbt_project, ensure_manifest
+from orchestration.project import code_fingerprint, dbt_project, prepared_manifest
 from orchestration.publishing import PublishRefused, check_provenance, publish, writer_holding
 from orchestration.resources import WarehouseResource
 from orchestration.settings import WarehouseSettings
@@ -37,7 +37,7 @@ class WarehouseTranslator(DagsterDbtTranslator):
 translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-@dbt_assets(manifest=ensure_manifest(), project=dbt_project, dagster_dbt_translator=translator)
+@dbt_assets(manifest=prepared_manifest(), project=dbt_project, dagster_dbt_translator=translator)
 def warehouse_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from dagster import DagsterEvent, DagsterEventType, DagsterInstance
 
-from orchestration.definitions import defs
 from orchestration.jobs import BUILD_JOB_NAME
+from orchestration.project import prepare_manifest
 from orchestration.resources import run_config_fields
 from orchestration.settings import WarehouseSettings
 
@@ -56,6 +56,9 @@ def failed_check_text(event: DagsterEvent) -> str | None:
 
 
 def execute_build(settings: WarehouseSettings, instance: DagsterInstance | None = None) -> BuildResult:
+    prepare_manifest()  # the explicit prepare step: the code location is loaded from a current manifest
+    from orchestration.definitions import defs
+
     job = defs.resolve_job_def(BUILD_JOB_NAME)
     result = job.execute_in_process(
         run_config=run_config_for(settings),

@@ -96,6 +96,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     generate.add_argument("--format", choices=["parquet", "csv"], default="parquet", help="File format.")
     generate.add_argument("--no-bad-rows", action="store_true", help="Leave out the planted bad rows.")
 
+    commands.add_parser(
+        "prepare",
+        help="Parse the dbt project into its manifest when the code changed (what a deployment runs before "
+        "loading the Dagster code location; build does it by itself).",
+    )
+
     load_raw = commands.add_parser(
         "load-raw",
         help="Load the landing folder into the `raw` schema of PostgreSQL or Spark (then: dbt build).",
@@ -225,6 +231,13 @@ def build_and_summarise(settings: WarehouseSettings, started: float, debug: bool
     return 0
 
 
+def run_prepare() -> int:
+    from orchestration.project import prepare_manifest
+
+    print(f"dbt manifest ready: {prepare_manifest()}")
+    return 0
+
+
 def run_generate(args: argparse.Namespace) -> int:
     from company_generator import generate_company
 
@@ -264,6 +277,8 @@ def dispatch(args: argparse.Namespace) -> int:
         return run_build(settings_from(args), debug=args.debug)
     if args.command == "load-raw":
         return run_load_raw(args)
+    if args.command == "prepare":
+        return run_prepare()
     return run_generate(args)
 
 

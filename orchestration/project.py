@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import shutil
 import subprocess
@@ -28,17 +29,18 @@ dbt_project = DbtProject(
     profiles_dir=DBT_PROJECT_DIR,
     target="duckdb",
 )
+# `dagster dev` parses the project when the code location loads; other entry points run prepare_manifest.
+dbt_project.prepare_if_dev()
 
 
 PROJECT_SOURCE_FOLDERS = ("models", "macros", "tests", "reference_data")
+# Beside the manifest: the code fingerprint of the project it was parsed from (staleness by content, not
+# by file times, which a checkout or a copy can set to anything).
+MANIFEST_FINGERPRINT_FILE = "manifest.code_fingerprint"
 
 
-def manifest_is_stale(project: DbtProject) -> bool:
-    """No manifest yet (a fresh clone), or a model, macro, test or YAML changed after it was written."""
-    if not project.manifest_path.exists():
-        return True
-    written = project.manifest_path.stat().st_mtime
-    return any(path.stat().st_mtime > written for path in project_source_files(project.project_dir))
+class ManifestNotPrepared(RuntimeError):
+    """The code location was loaded before the dbt project was parsed (`saas-warehouse prepare`)."""
 
 
 def project_source_files(project_dir: Path = DBT_PROJECT_DIR) -> list[Path]:
@@ -59,21 +61,53 @@ def code_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
     return digest.hexdigest()
 
 
-def ensure_manifest(project: DbtProject = dbt_project) -> Path:
-    """Parse the project when its manifest is missing or stale (prepare_if_dev acts only in `dagster dev`)."""
-    if manifest_is_stale(project):
-        command = [
-            dbt_executable(),
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(project.project_dir),
-            "--profiles-dir",
-            str(project.profiles_dir),
-        ]
-        if project.target:
-            command += ["--target", str(project.target)]
-        subprocess.run(command, check=True, cwd=project.project_dir)
+def manifest_fingerprint_path(project: DbtProject) -> Path:
+    return project.manifest_path.with_name(MANIFEST_FINGERPRINT_FILE)
+
+
+def manifest_is_current(project: DbtProject) -> bool:
+    """The manifest exists and was parsed from the project's files as they are now."""
+    recorded = manifest_fingerprint_path(project)
+    if not project.manifest_path.exists() or not recorded.exists():
+        return False
+    return recorded.read_text(encoding="utf-8").strip() == code_fingerprint(Path(project.project_dir))
+
+
+def prepare_manifest(project: DbtProject = dbt_project) -> Path:
+    """The explicit prepare step (`saas-warehouse prepare`; `saas-warehouse build` runs it first): parse
+    the project with `dbt parse` when its manifest is missing or was parsed from other code. Concurrent
+    callers (two builds, test workers) parse once: the second waits for the first."""
+    lock_file = Path(project.project_dir) / "target" / ".prepare.lock"
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        if not manifest_is_current(project):
+            fingerprint = code_fingerprint(Path(project.project_dir))
+            command = [
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(project.project_dir),
+                "--profiles-dir",
+                str(project.profiles_dir),
+            ]
+            if project.target:
+                command += ["--target", str(project.target)]
+            subprocess.run(command, check=True, cwd=project.project_dir)
+            manifest_fingerprint_path(project).write_text(fingerprint + "\n", encoding="utf-8")
+    return project.manifest_path
+
+
+def prepared_manifest(project: DbtProject = dbt_project) -> Path:
+    """The manifest the assets are defined from, without parsing anything (no work at import time):
+    `dagster dev` parses through prepare_if_dev, every other entry point runs the prepare step first."""
+    if not project.manifest_path.exists():
+        raise ManifestNotPrepared(
+            f"The dbt project has not been parsed yet ({project.manifest_path} is missing). "
+            "Run `saas-warehouse prepare` (or `dagster dev`, which prepares it) and load the code location "
+            "again."
+        )
     return project.manifest_path
 
 

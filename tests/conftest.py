@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.project import prepare_manifest
 from tests.dbt_runner import dbt
 from tests.engines import (
     EngineBuild,
@@ -22,6 +23,12 @@ GOLDEN_AS_OF = "2025-12-31"
 SAMPLE_AS_OF = "2026-10-31"
 # What the golden scenario reads on every engine (its tests look at marts and at staged events).
 ENGINE_SCHEMAS = ("marts", "staging")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The prepare step, once before collection: test modules import the Dagster definitions, which are
+    loaded from the parsed manifest and parse nothing themselves."""
+    prepare_manifest()
 
 
 @pytest.fixture(scope="session")

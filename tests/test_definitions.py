@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from dagster_dbt import DbtProject
 
 from orchestration.definitions import defs
 from orchestration.jobs import BUILD_JOB_NAME
-from orchestration.project import ensure_manifest
+from orchestration.project import manifest_is_current, prepare_manifest
 from orchestration.settings import DBT_PROJECT_DIR
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -74,11 +75,46 @@ def test_daily_schedule_requests_a_build_run() -> None:
     assert schedule.job_name == BUILD_JOB_NAME
 
 
-def test_manifest_is_prepared_on_a_fresh_clone(tmp_path: Path) -> None:
-    """A fresh clone has no target/manifest.json: ensure_manifest parses the project once."""
+def test_manifest_is_prepared_on_a_fresh_clone_and_again_only_when_the_code_changes(tmp_path: Path) -> None:
+    """A fresh clone has no target/manifest.json: the prepare step parses the project once, and again
+    when a file's content changes (not its time)."""
     project_copy = tmp_path / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR, project_copy, ignore=shutil.ignore_patterns("target", "logs"))
     project = DbtProject(project_dir=project_copy, profiles_dir=project_copy)
-    assert not project.manifest_path.exists()
-    manifest = ensure_manifest(project)
+    assert not project.manifest_path.exists() and not manifest_is_current(project)
+    manifest = prepare_manifest(project)
     assert manifest.exists() and manifest.stat().st_size > 0
+    assert manifest_is_current(project)
+    parsed_at = manifest.stat().st_mtime_ns
+    model = project_copy / "models" / "marts" / "core" / "fct_mrr.sql"
+    os.utime(model)  # touched, same content: still current
+    assert manifest_is_current(project)
+    prepare_manifest(project)
+    assert manifest.stat().st_mtime_ns == parsed_at
+    model.write_text(model.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
+    assert not manifest_is_current(project)
+    prepare_manifest(project)
+    assert manifest_is_current(project) and manifest.stat().st_mtime_ns != parsed_at
+
+
+def test_loading_the_code_location_runs_no_dbt(tmp_path: Path) -> None:
+    """Importing the definitions starts no dbt process (no `dbt parse` at import time), and a missing manifest
+    is a clear error naming the prepare step instead of a parse."""
+    no_processes = (
+        "import subprocess\n"
+        "start = subprocess.Popen.__init__\n"
+        "def refuse_dbt(self, command, *args, **kwargs):\n"
+        "    if 'dbt' in str(command):\n        raise AssertionError(f'dbt was started: {command}')\n"
+        "    start(self, command, *args, **kwargs)\n"
+        "subprocess.Popen.__init__ = refuse_dbt\n"
+        "import orchestration.definitions\n"
+        "from pathlib import Path\nfrom dagster_dbt import DbtProject\nfrom orchestration import project\n"
+        f"missing = DbtProject(project_dir=Path({str(tmp_path)!r}))\n"
+        "try:\n    project.prepared_manifest(missing)\nexcept project.ManifestNotPrepared as error:\n"
+        "    print(error)\n"
+    )
+    (tmp_path / "dbt_project.yml").write_text("name: never_parsed\n", encoding="utf-8")
+    prepare_manifest()
+    completed = subprocess.run([sys.executable, "-c", no_processes], capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "saas-warehouse prepare" in completed.stdout
