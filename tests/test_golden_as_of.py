@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -21,7 +20,7 @@ import yaml
 
 from orchestration.settings import DBT_PROJECT_DIR
 from tests.conftest import GOLDEN_RAW_DIR
-from tests.dbt_runner import SCRATCH_BUILD_PATH, SCRATCH_DIR, dbt, query
+from tests.dbt_runner import SCRATCH_BUILD_PATH, dbt, last_run_results, query
 
 EARLY_AS_OF = "2025-01-31"
 EARLY_MONTH = date(2025, 1, 1)
@@ -43,12 +42,6 @@ def golden_early(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_path = tmp_path_factory.mktemp("golden-early") / "golden.duckdb"
     dbt("build", GOLDEN_RAW_DIR, build_path, EARLY_AS_OF)
     return build_path
-
-
-def last_run_results() -> dict[str, dict]:
-    """unique_id → result of the last dbt command run by tests.dbt_runner in this process."""
-    results = json.loads((SCRATCH_DIR / "target" / "run_results.json").read_text())["results"]
-    return {result["unique_id"]: result for result in results}
 
 
 def compared_columns(build_path: Path, table: str) -> list[str]:
