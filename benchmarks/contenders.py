@@ -24,16 +24,12 @@ import duckdb
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from orchestration.landing import files_reader_sql, table_files  # noqa: E402
+
 
 def reader(raw_dir: Path, table: str) -> str:
-    folder = raw_dir / table
-    if folder.is_dir():
-        suffix = "parquet" if list(folder.glob("*.parquet")) else "csv"
-        options = "" if suffix == "parquet" else ", all_varchar = true"
-        return f"read_{suffix}('{folder}/*.{suffix}'{options})"
-    if (raw_dir / f"{table}.parquet").exists():
-        return f"read_parquet('{raw_dir / f'{table}.parquet'}')"
-    return f"read_csv('{raw_dir / f'{table}.csv'}', header = true, all_varchar = true)"
+    """The table's files, found and read as the build does (orchestration.landing)."""
+    return files_reader_sql(table_files(raw_dir, table))
 
 
 def item_periods_sql(raw_dir: Path, as_of: str) -> str:

@@ -41,9 +41,9 @@ MRR_CORE_MODELS = (
     "stg_billing__customers",
     "stg_billing__fx_rates",
     "stg_billing__usage_charges",
-    "landing_files",
-    "landing_build_scope",
-    "landing_changed_customers",
+    "build_landing_files",
+    "build_scope",
+    "build_customers_to_recompute",
     "int_subscription_events_validated",
     "int_fx_rate_ranges",
     "int_item_states",
@@ -197,8 +197,10 @@ def model_times(target_path: Path) -> dict[str, float]:
 
 def build_scope(build_path: Path) -> tuple[str | None, int]:
     with duckdb.connect(str(build_path), read_only=True) as connection:
-        reason = connection.execute("select rebuild_reason from landing.landing_build_scope").fetchone()[0]
-        changed = connection.execute("select count(*) from landing.landing_changed_customers").fetchone()[0]
+        reason = connection.execute("select recompute_reason from build_state.build_scope").fetchone()[0]
+        changed = connection.execute(
+            "select count(*) from build_state.build_customers_to_recompute"
+        ).fetchone()[0]
     return reason, changed
 
 

@@ -29,7 +29,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .tables import FIRST_WORDS, INDUSTRIES, SCHEMAS, SECOND_WORDS, SUFFIXES, TABLE_COLUMNS
+from orchestration.landing import files_by_table, files_reader_sql, is_csv, raw_contract, raw_table
+
+from .tables import FIRST_WORDS, INDUSTRIES, SCHEMAS, SECOND_WORDS, SUFFIXES
 
 Row = dict[str, Any]
 
@@ -37,32 +39,20 @@ DAY_S = 86_400
 BACKDATE_DAYS = (20, 70)  # a backdated change takes effect this many days before it is recorded
 FX_DAILY_VOL = 0.0035
 REPORTING_CURRENCY = "USD"
-LANDED_TABLES = (
-    "customers",
-    "subscription_events",
-    "usage_charges",
-    "one_time_charges",
-    "fx_rates",
-    "usage_snapshots",
-)
 EVENT_TYPES = ("item_started", "item_changed", "item_paused", "item_resumed", "item_ended")
 COUNTRIES = {"USD": ("US", "US", "US", "CA"), "EUR": ("DE", "FR", "NL", "ES", "IE"), "GBP": ("GB",)}
 OTC_CATEGORIES = ("services", "training", "setup")
 OTC_AMOUNTS = {"services": (250, 2, 40), "training": (150, 2, 12), "setup": (250, 2, 30)}  # step, lo, hi
-SORT_KEYS = {
-    "customers": ("customer_id",),
-    "subscription_events": ("recorded_at", "event_id", "occurred_at"),
-    "usage_charges": ("charge_id",),
-    "one_time_charges": ("charge_id",),
-    "fx_rates": ("rate_date", "currency"),
-}
+# Rows are written sorted by their table's key (meta key of the raw contract), events in the order the
+# billing system recorded them.
+SORT_KEYS = {"subscription_events": ("recorded_at", "event_id", "occurred_at")}
 CENT = Decimal("0.01")
 
 
 # ---------------------------------------------------------------------------------------- landing folder
 @dataclass(frozen=True)
 class Landing:
-    """The files of each raw table in a landing folder (``<table>.ext`` and ``<table>/*.ext``)."""
+    """The files of each raw table in a landing folder (the discovery rule of orchestration.landing)."""
 
     raw_dir: Path
     files: dict[str, list[Path]]
@@ -76,14 +66,10 @@ class Landing:
 
 
 def discover(raw_dir: Path) -> Landing:
-    files: dict[str, list[Path]] = {}
-    for table in TABLE_COLUMNS:
-        found = [p for ext in ("csv", "parquet") for p in raw_dir.glob(f"{table}.{ext}")]
-        found += [p for ext in ("csv", "parquet") for p in (raw_dir / table).glob(f"*.{ext}")]
-        if len({p.suffix for p in found}) > 1:
+    files = {table: paths for table, paths in files_by_table(raw_dir).items() if paths}
+    for table, paths in files.items():
+        if len({is_csv(p) for p in paths}) > 1:
             raise ValueError(f"raw table {table} mixes CSV and Parquet files in {raw_dir}")
-        if found:
-            files[table] = sorted(found)
     if "subscription_events" not in files:
         raise FileNotFoundError(f"no subscription_events file in the landing folder {raw_dir}")
     return Landing(raw_dir, files)
@@ -93,28 +79,19 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _reader(paths: list[Path]) -> str:
-    names = ", ".join(_sql_str(p.as_posix()) for p in paths)
-    if paths[0].suffix == ".csv":
-        return (
-            f"read_csv([{names}], header = true, all_varchar = true, delim = ',', quote = '\"', "
-            "escape = '\"', union_by_name = true, normalize_names = false)"
-        )
-    return f"read_parquet([{names}], union_by_name = true)"
-
-
 def _register(con: duckdb.DuckDBPyConnection, landing: Landing) -> None:
     """Views ``src_<table>`` (the files as they are) and ``raw_<table>`` (the contract's columns)."""
-    for table, columns in TABLE_COLUMNS.items():
-        paths = landing.files.get(table)
+    for table in raw_contract():
+        columns = table.column_names
+        paths = landing.files.get(table.name)
         if paths is None:
             nulls = ", ".join(f"cast(null as varchar) as {c}" for c in columns)
-            con.execute(f"create temp view src_{table} as select {nulls} where false")
+            con.execute(f"create temp view src_{table.name} as select {nulls} where false")
         else:
-            con.execute(f"create temp view src_{table} as select * from {_reader(paths)}")
-        present = {r[0] for r in con.sql(f"describe src_{table}").fetchall()}
+            con.execute(f"create temp view src_{table.name} as select * from {files_reader_sql(paths)}")
+        present = {r[0] for r in con.sql(f"describe src_{table.name}").fetchall()}
         cols = ", ".join(c if c in present else f"cast(null as varchar) as {c}" for c in columns)
-        con.execute(f"create temp view raw_{table} as select {cols} from src_{table}")
+        con.execute(f"create temp view raw_{table.name} as select {cols} from src_{table.name}")
 
 
 # ---------------------------------------------------------------------------------------- current state
@@ -630,7 +607,8 @@ def _cell(value: Any) -> str:
 
 
 def _sorted(table: str, rows: list[Row]) -> list[Row]:
-    keys = SORT_KEYS.get(table, ()) + tuple(TABLE_COLUMNS[table])
+    contract = raw_table(table)
+    keys = SORT_KEYS.get(table, contract.key) + tuple(contract.column_names)
     return sorted(rows, key=lambda r: tuple(_cell(r.get(k)) for k in keys))
 
 
@@ -673,8 +651,8 @@ def write_day(landing: Landing, table: str, day: date, rows: list[Row]) -> int:
     path.parent.mkdir(exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     existing = landing.files.get(table)
-    if path.suffix == ".csv":
-        header = _csv_header(existing[0]) if existing else TABLE_COLUMNS[table]
+    if is_csv(path):
+        header = _csv_header(existing[0]) if existing else raw_table(table).column_names
         _write_csv(tmp, header, _sorted(table, rows))
     else:
         schema = pq.read_schema(existing[0]).remove_metadata() if existing else SCHEMAS[table]
@@ -685,7 +663,7 @@ def write_day(landing: Landing, table: str, day: date, rows: list[Row]) -> int:
 
 # ---------------------------------------------------------------------------------------- entry points
 def _check_new_day(landing: Landing, day: date) -> None:
-    taken = [landing.target(t, day) for t in LANDED_TABLES if landing.target(t, day).exists()]
+    taken = [landing.target(t.name, day) for t in raw_contract() if landing.target(t.name, day).exists()]
     if taken:
         raise FileExistsError(f"day {day} was already landed: {taken[0]}")
 
@@ -709,7 +687,7 @@ def land_next_day(raw_dir: Path, day: date, seed: int = 7, activity: float = 0.0
         rows = simulate_day(Ctx(con, day, np.random.default_rng([seed, day.toordinal()]), activity))
     finally:
         con.close()
-    return {table: write_day(landing, table, day, rows.get(table, [])) for table in LANDED_TABLES}
+    return {t.name: write_day(landing, t.name, day, rows.get(t.name, [])) for t in raw_contract()}
 
 
 def simulate_day(ctx: Ctx) -> dict[str, list[Row]]:

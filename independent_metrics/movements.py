@@ -5,9 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from orchestration.settings import project_vars
+
 from .mrr import MONEY_DECIMALS, Snapshot
 
-MECHANISMS = ("cross_sell", "product_churn", "add_on", "seat", "upsell", "downgrade", "price", "usage")
+# The names and order of the mechanisms come from their one declaration (var mechanisms of dbt_project.yml);
+# each mechanism's amount is computed here independently of the SQL (mechanism_split).
+MECHANISMS = tuple(project_vars()["mechanisms"])
 MOVEMENT_TYPES = ("new", "reactivation", "churn", "expansion", "contraction")
 SUM_TOLERANCE = 1e-6
 # Floats carry about 16 significant digits: for amounts above a million the absolute tolerance is relative
@@ -40,7 +44,7 @@ def product_month_end(snap: Snapshot) -> pd.DataFrame:
 def mechanism_split(keys: pd.DataFrame, snap: Snapshot, product_types: pd.Series) -> pd.DataFrame:
     """Mechanism amounts for the given (customer_id, month_i) rows, comparing month_i − 1 and month_i.
 
-    product_types: product_id -> 'core' | 'add_on'. Returns keys + the eight mechanism columns.
+    product_types: product_id -> 'core' | 'add_on'. Returns keys + one column per mechanism (MECHANISMS).
     """
     pm = product_month_end(snap)
     k = keys[["customer_id", "month_i"]].drop_duplicates()
@@ -68,6 +72,11 @@ def mechanism_split(keys: pd.DataFrame, snap: Snapshot, product_types: pd.Series
     both["downgrade"] = np.where(kept & (t1 < t0), tier_move, 0.0)
     both["price"] = np.where(kept & (t1 == t0), tier_move, 0.0)
     both["usage"] = both["usage_mrr1"] - both["usage_mrr0"]
+    unwritten = [mechanism for mechanism in MECHANISMS if mechanism not in both.columns]
+    if unwritten:
+        raise NotImplementedError(
+            f"mechanism(s) declared in dbt_project.yml without a reference rule: {unwritten}"
+        )
     sums = both.groupby(["customer_id", "month_i"], sort=False)[list(MECHANISMS)].sum().reset_index()
     out = keys[["customer_id", "month_i"]].merge(sums, on=["customer_id", "month_i"], how="left")
     out[list(MECHANISMS)] = out[list(MECHANISMS)].fillna(0.0).round(MONEY_DECIMALS)
@@ -77,8 +86,8 @@ def mechanism_split(keys: pd.DataFrame, snap: Snapshot, product_types: pd.Series
 def movements(fct_mrr: pd.DataFrame, snap: Snapshot, products: pd.DataFrame) -> pd.DataFrame:
     """fct_mrr_movements: one row per customer × month with delta ≠ 0.
 
-    Columns: month, customer_id, movement_type, mrr_start, mrr_end, delta, the eight signed
-    mechanism columns (filled on expansion/contraction rows only, summing to delta), month_i.
+    Columns: month, customer_id, movement_type, mrr_start, mrr_end, delta, one signed column per
+    mechanism (filled on expansion/contraction rows only, summing to delta), month_i.
     """
     f = fct_mrr.sort_values(["customer_id", "month_i"])
     prev = f.groupby("customer_id", sort=False)["mrr"].shift(1).fillna(0.0)

@@ -103,7 +103,7 @@ def dbt_error_messages(invocation: Any) -> list[str]:
 
 def start_build_file(settings: WarehouseSettings, build_path: Path) -> Path | None:
     """Copy the published warehouse into the build file when building incrementally; the models decide
-    from its landing listing and settings what to recompute (landing_build_scope). The published file
+    from its landing listing and settings what to recompute (build_state.build_scope). The published file
     is only read, so readers are not disturbed. Returns the file started from, or None (a new file)."""
     build_path.parent.mkdir(parents=True, exist_ok=True)
     build_path.unlink(missing_ok=True)

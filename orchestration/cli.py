@@ -206,7 +206,7 @@ def warn(message: str) -> None:
 
 
 def build_and_summarise(settings: WarehouseSettings, started: float, debug: bool) -> int:
-    # even when starting from the published warehouse, landing_build_scope may recompute everyone (the
+    # even when starting from the published warehouse, build_state.build_scope may recompute everyone (the
     # summary says why)
     starts_from_published = settings.incremental and settings.warehouse_path.exists()
     mode = "starting from the published warehouse" if starts_from_published else "a full build"

@@ -11,7 +11,10 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-MECHANISMS = ("cross_sell", "product_churn", "add_on", "seat", "upsell", "downgrade", "price", "usage")
+from orchestration.settings import project_vars
+
+# The expansion mechanisms in reporting order: var mechanisms of dbt_project.yml (one declaration).
+MECHANISMS = tuple(project_vars()["mechanisms"])
 # The SQL keeps each item's MRR rounded to 6 decimals, the reference floats: a customer's sum of a few items
 # may differ by millionths, never by a hundredth of a cent.
 MONEY_TOLERANCE = 0.0001
@@ -66,37 +69,6 @@ def value_differences(
         )
         problems &= (merged["_merge"] == "both") | ~(as_float(alone_value).abs() <= tolerance)
     return merged[problems].drop(columns="_merge").reset_index(drop=True)
-
-
-def bridge_identity_breaks(bridge: pd.DataFrame) -> pd.DataFrame:
-    """Bridge rows where start + new + reactivation + expansion − contraction − churn ≠ end (exactly)."""
-    computed = (
-        bridge["mrr_start"]
-        + bridge["new_mrr"]
-        + bridge["reactivation_mrr"]
-        + bridge["expansion_mrr"]
-        - bridge["contraction_mrr"]
-        - bridge["churn_mrr"]
-    )
-    return bridge[computed != bridge["mrr_end"]].reset_index(drop=True)
-
-
-def mechanism_sum_breaks(movements: pd.DataFrame) -> pd.DataFrame:
-    """Expansion/contraction rows whose mechanisms do not sum exactly to delta."""
-    rows = movements[movements["movement_type"].isin(["expansion", "contraction"])]
-    total = sum(rows[f"{mechanism}_mrr"] for mechanism in MECHANISMS)
-    return rows[total != rows["delta"]].reset_index(drop=True)
-
-
-def customer_month_gaps(fct_mrr: pd.DataFrame) -> pd.DataFrame:
-    """Customers missing a month between their first and last month in fct_mrr."""
-    months = pd.to_datetime(fct_mrr["month"])
-    spans = (
-        fct_mrr.assign(month_index=months.dt.year * 12 + months.dt.month)
-        .groupby("customer_id")["month_index"]
-        .agg(["min", "max", "count"])
-    )
-    return spans[spans["count"] != spans["max"] - spans["min"] + 1].reset_index()
 
 
 def unaccounted_rows(reconciliation: pd.DataFrame, rows_in_files: dict[str, int]) -> pd.DataFrame:

@@ -4,7 +4,7 @@ This is THE discovery rule (DECISIONS.md D-32); every reader follows it: the dbt
 (tests/test_landing.py proves SQL and Python find the same files), the pandas reference loader, the raw
 loader of other engines and the sensor.
   - The raw tables and their columns are the dbt sources of `_sources.yml` (table and column meta
-    `required`); nothing here restates them.
+    `required`, table meta `key`); nothing here restates them.
   - A table's files are `<table>.<ext>` and `<table>/*.<ext>` with ext `csv` or `parquet` in any letter
     case; dotfiles are never read (macOS `._x.csv`, hidden partial uploads).
   - Anything else in the folder is listed by `ignored_files` so that the CLI can warn about it (a README
@@ -56,6 +56,7 @@ class RawTable:
     name: str
     required: bool
     columns: tuple[RawColumn, ...]
+    key: tuple[str, ...]  # the columns that identify a row (meta key)
 
     @property
     def column_names(self) -> list[str]:
@@ -78,6 +79,7 @@ def parse_contract(document: dict) -> tuple[RawTable, ...]:
             name=table["name"],
             required=is_required(table),
             columns=tuple(RawColumn(column["name"], is_required(column)) for column in table["columns"]),
+            key=tuple((table.get("meta") or {}).get("key") or ()),
         )
         for table in source["tables"]
     )
@@ -125,6 +127,20 @@ def table_files(raw_dir: Path, table: str) -> list[Path]:
         part = part_pattern()
         files += [path for path in folder.iterdir() if part.fullmatch(path.name) and path.is_file()]
     return sorted(files, key=str)  # by path text, as DuckDB's `order by file`
+
+
+def expected_files(table: str) -> str:
+    """Where the files of a table are looked for, in words (for messages)."""
+    return f"{table}.csv, {table}.parquet or a folder {table}/ of .csv or .parquet files"
+
+
+def files_reader_sql(files: list[Path]) -> str:
+    """The DuckDB table function reading one table's files as the build does (macro raw_file_reader): CSV
+    with CSV_READ_OPTIONS (every value as text), Parquet as typed; both union_by_name."""
+    file_list = ", ".join("'" + str(path).replace("'", "''") + "'" for path in files)
+    if is_csv(files[0]):
+        return f"read_csv([{file_list}], {CSV_READ_OPTIONS})"
+    return f"read_parquet([{file_list}], union_by_name = true)"
 
 
 def files_by_table(raw_dir: Path) -> dict[str, list[Path]]:
@@ -182,7 +198,7 @@ def count_raw_rows(raw_dir: Path) -> dict[str, int]:
 
 def file_digest(path: Path) -> str:
     """The MD5 of a file's content, read in 1 MiB chunks (the same value as DuckDB's md5(content) of
-    read_blob, which landing_files stores). For change detection, not security."""
+    read_blob, which build_landing_files stores). For change detection, not security."""
     digest = hashlib.md5(usedforsecurity=False)
     with Path(path).open("rb") as handle:
         while chunk := handle.read(HASH_CHUNK_BYTES):
@@ -227,8 +243,7 @@ def table_problems(raw_dir: Path, table: RawTable, files: list[Path]) -> list[st
         if not table.required:
             return []
         return [
-            f"{raw_dir}: required table '{table.name}' has no file (expected {table.name}.csv, "
-            f"{table.name}.parquet or a folder {table.name}/ of .csv or .parquet files). "
+            f"{raw_dir}: required table '{table.name}' has no file (expected {expected_files(table.name)}). "
             f"Export the table into the landing folder, or set SAAS_RAW_DIR to the right folder."
         ]
     if len({is_csv(path) for path in files}) > 1:
@@ -266,7 +281,7 @@ def file_identity(path: Path) -> tuple[int, int, int, int]:
     """What changes whenever a file's content may have changed: size, modification time, inode, and the
     status-change time (ctime), which every write and every os.utime() moves and which no program can set
     back. A same-size edit with its modification time restored therefore changes the identity; so does a
-    chmod, which costs one build that finds every file unchanged by content (landing_files)."""
+    chmod, which costs one build that finds every file unchanged by content (build_landing_files)."""
     status = os.stat(path)
     return status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino
 

@@ -34,9 +34,9 @@ order by rows_rejected desc, source_table, reason_kind
 """
 BUILD_SCOPE_SQL = """
 select
-    coalesce(rebuild_reason, marts_rebuild_reason),
-    (select count(*) from landing.landing_changed_customers)
-from landing.landing_build_scope
+    marts_recompute_reason,
+    (select count(*) from build_state.build_customers_to_recompute)
+from build_state.build_scope
 """
 MAX_REJECTION_LINES = 20
 

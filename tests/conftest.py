@@ -1,11 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import fcntl
+import os
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from orchestration.project import prepare_manifest
+from orchestration.settings import DEFAULT_RAW_DIR, WarehouseSettings
 from tests.dbt_runner import dbt
 from tests.engines import (
     EngineBuild,
@@ -31,12 +35,99 @@ def pytest_configure(config: pytest.Config) -> None:
     prepare_manifest()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Which tests share a worker when the suite runs in parallel (pytest-xdist, --dist loadgroup): the
+    tests of one engine share its server or Spark session, and the tests of a module share its module
+    fixtures; the rest (the bad-input corpus, publishing) spread over every worker."""
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(parallel_group(item)))
+
+
+SPREAD_MODULES = ("test_bad_input.py", "test_publish.py", "test_checks.py")
+
+
+def parallel_group(item: pytest.Item) -> str:
+    name = item.nodeid.lower()
+    if "spark" in name:  # two Spark sessions side by side: the golden scenario's and the sample's
+        return "spark-sample" if "sample" in name else "spark"
+    if "postgres" in name:
+        return "postgres"
+    module = item.nodeid.split("::")[0].rsplit("/", 1)[-1]
+    return item.nodeid if module in SPREAD_MODULES else module
+
+
+def shared_folder(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A folder built once per test run, by whichever worker needs it first (the others wait for it and
+    reuse it). Tests read it; a test that changes a shared build works on its own copy."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = root / f"shared-{name}"
+    with (root / f"shared-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".built").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            (folder / ".built").touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def golden_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The golden scenario built with `dbt build` (every model, data test and unit test)."""
-    build_path = tmp_path_factory.mktemp("golden") / "golden.duckdb"
-    dbt("build", GOLDEN_RAW_DIR, build_path, GOLDEN_AS_OF)
-    return build_path
+    folder = shared_folder(
+        tmp_path_factory,
+        "golden",
+        lambda folder: dbt("build", GOLDEN_RAW_DIR, folder / "golden.duckdb", GOLDEN_AS_OF),
+    )
+    return folder / "golden.duckdb"
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample company (seeds/) built with `dbt build` (every model, data test and unit test)."""
+    folder = shared_folder(
+        tmp_path_factory,
+        "sample",
+        lambda folder: dbt("build", DEFAULT_RAW_DIR, folder / "sample.duckdb", SAMPLE_AS_OF),
+    )
+    return folder / "sample.duckdb"
+
+
+def publish_build(raw_dir: Path, warehouse_path: Path, as_of: str) -> None:
+    """Build, check and publish through the Dagster job, as `saas-warehouse build` does."""
+    from orchestration.build import execute_build
+
+    result = execute_build(WarehouseSettings(raw_dir, warehouse_path, as_of).validated())
+    assert result.success, result.error
+
+
+def copy_published(template: Path, target_folder: Path) -> Path:
+    """A published warehouse's folder (file, Parquet set and its link) copied for one test to change."""
+    shutil.copytree(template.parent, target_folder, symlinks=True)
+    return target_folder / template.name
+
+
+@pytest.fixture(scope="session")
+def golden_published_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The golden scenario published once (read it, or copy it with copy_published to change it)."""
+    folder = shared_folder(
+        tmp_path_factory,
+        "golden-published",
+        lambda folder: publish_build(GOLDEN_RAW_DIR, folder / "published" / "saas.duckdb", GOLDEN_AS_OF),
+    )
+    return folder / "published" / "saas.duckdb"
+
+
+@pytest.fixture(scope="session")
+def sample_published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample company published once through the Dagster job (read only)."""
+    folder = shared_folder(
+        tmp_path_factory,
+        "sample-published",
+        lambda folder: publish_build(DEFAULT_RAW_DIR, folder / "published" / "saas.duckdb", SAMPLE_AS_OF),
+    )
+    return folder / "published" / "saas.duckdb"
 
 
 # --- other engines (PostgreSQL, Spark): the same dbt project, read back and compared with DuckDB --------

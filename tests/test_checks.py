@@ -11,14 +11,12 @@ import pytest
 from orchestration import checks
 from orchestration.settings import WarehouseSettings
 from tests.conftest import GOLDEN_AS_OF, GOLDEN_RAW_DIR
+from tests.dbt_runner import dbt, last_run_results
 
 EVALUATIONS = [
     checks.customer_mrr_vs_reference,
     checks.movements_vs_reference,
     checks.retention_vs_reference,
-    checks.bridge_identity,
-    checks.mechanisms_sum_to_delta,
-    checks.no_missing_customer_months,
     checks.raw_rows_accounted,
 ]
 SETTINGS = WarehouseSettings(GOLDEN_RAW_DIR, Path("unused.duckdb"), GOLDEN_AS_OF).validated()
@@ -52,30 +50,45 @@ def test_a_wrong_customer_month_is_reported(tampered: Path) -> None:
     assert list(zip(problems.customer_id, problems.month, strict=True)) == [("C3", "2025-09-01")]
 
 
-def test_a_wrong_mechanism_is_reported_twice(tampered: Path) -> None:
+def test_a_wrong_mechanism_is_reported(tampered: Path) -> None:
     tamper(
         tampered,
         "update marts.fct_mrr_movements set seat_mrr = 32.39, price_mrr = 0.01 where customer_id = 'C3' and month = date '2025-09-01'",
     )
     against_reference, _, _ = checks.movements_vs_reference(tampered, SETTINGS)
     assert list(against_reference.customer_id) == ["C3"]
+
+
+def test_the_invariants_are_dbt_tests_that_fail_on_a_tampered_warehouse(
+    tampered: Path, tmp_path: Path
+) -> None:
+    """The bridge identity, mechanisms summing to delta and no missing customer-month are dbt data tests
+    (asset checks in Dagster), not Python checks: each fails on the row broken here."""
     tamper(
         tampered,
-        "update marts.fct_mrr_movements set price_mrr = 0 where customer_id = 'C3' and month = date '2025-09-01'",
+        "update marts.mart_mrr_bridge set churn_mrr = churn_mrr + 1 where month = date '2025-03-01';"
+        "update marts.fct_mrr_movements set price_mrr = price_mrr + 0.01 "
+        "where customer_id = 'C3' and month = date '2025-09-01';"
+        "delete from marts.fct_mrr where customer_id = 'C8' and month = date '2025-04-01'",
     )
-    sums, _, _ = checks.mechanisms_sum_to_delta(tampered, SETTINGS)
-    assert list(sums.customer_id) == ["C3"]
-
-
-def test_a_broken_bridge_and_a_missing_month_are_reported(tampered: Path) -> None:
-    tamper(
-        tampered, "update marts.mart_mrr_bridge set churn_mrr = churn_mrr + 1 where month = date '2025-03-01'"
+    outcome = dbt(
+        "test",
+        GOLDEN_RAW_DIR,
+        tmp_path / "tested.duckdb",
+        GOLDEN_AS_OF,
+        select="mart_mrr_bridge fct_mrr_movements fct_mrr",
+        check=False,
+        start_from=tampered,
     )
-    breaks, _, _ = checks.bridge_identity(tampered, SETTINGS)
-    assert set(breaks.size_segment) == {"all", "smb", "mid_market", "enterprise", "unknown"}
-    tamper(tampered, "delete from marts.fct_mrr where customer_id = 'C8' and month = date '2025-04-01'")
-    gaps, _, _ = checks.no_missing_customer_months(tampered, SETTINGS)
-    assert list(gaps.customer_id) == ["C8"]
+    assert outcome.returncode != 0
+    failed = {
+        unique_id.split(".")[2]
+        for unique_id, result in last_run_results().items()
+        if result["status"] == "fail"
+    }
+    assert any(name.startswith("bridge_identity_mart_mrr_bridge") for name in failed), failed
+    assert any(name.startswith("mechanisms_sum_to_delta_fct_mrr_movements") for name in failed), failed
+    assert any(name.startswith("no_gaps_in_customer_months_fct_mrr") for name in failed), failed
 
 
 def test_an_unaccounted_raw_row_is_reported(tampered: Path) -> None:

@@ -51,7 +51,7 @@ def test_every_published_mart_is_an_asset_with_checks() -> None:
     assert {
         "customer_mrr_matches_reference",
         "movements_match_reference",
-        "bridge_identity_holds",
+        "every_raw_row_accounted_for",
     } <= check_keys
     assert defs.resolve_sensor_def("new_raw_files_sensor").job_name == BUILD_JOB_NAME
 

@@ -20,7 +20,6 @@ import pytest
 from orchestration.engines.raw_loader import RawInputError, export_raw_tables
 from orchestration.settings import DEFAULT_RAW_DIR
 from tests.conftest import SAMPLE_AS_OF
-from tests.dbt_runner import dbt
 from tests.engines import (
     BI_ROLE,
     EngineBuild,
@@ -33,13 +32,6 @@ from tests.engines import (
     read_duckdb_marts,
     require_java,
 )
-
-
-@pytest.fixture(scope="module")
-def sample_on_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    build_path = tmp_path_factory.mktemp("duckdb-sample") / "sample.duckdb"
-    dbt("build", DEFAULT_RAW_DIR, build_path, SAMPLE_AS_OF)
-    return build_path
 
 
 @pytest.fixture(scope="module")
@@ -69,15 +61,15 @@ def assert_same_marts(reference: Path, build: EngineBuild) -> None:
 
 
 def test_sample_company_marts_on_postgres_equal_duckdb(
-    sample_on_duckdb: Path, sample_on_postgres: EngineBuild
+    sample_warehouse: Path, sample_on_postgres: EngineBuild
 ) -> None:
-    assert_same_marts(sample_on_duckdb, sample_on_postgres)
+    assert_same_marts(sample_warehouse, sample_on_postgres)
 
 
 def test_sample_company_marts_on_spark_equal_duckdb(
-    sample_on_duckdb: Path, sample_on_spark: EngineBuild
+    sample_warehouse: Path, sample_on_spark: EngineBuild
 ) -> None:
-    assert_same_marts(sample_on_duckdb, sample_on_spark)
+    assert_same_marts(sample_warehouse, sample_on_spark)
 
 
 @pytest.mark.parametrize("engine", ["postgres", "spark"])
@@ -144,7 +136,7 @@ def test_bi_role_reads_every_mart(sample_on_postgres: EngineBuild, postgres_serv
         "raw.subscription_events",
         "staging.stg_billing__subscription_events",
         "intermediate.int_item_mrr",
-        "landing.landing_build_scope",
+        "build_state.build_scope",
         "reference.expansion_maturity_thresholds",
     ],
 )

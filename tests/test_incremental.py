@@ -20,7 +20,7 @@ COMPARED_SCHEMAS = ("staging", "intermediate", "marts")
 
 
 def table_fingerprints(build_path: Path) -> dict[str, tuple[int, str]]:
-    """Row count and a hash of the sorted rows of every table the models build (landing excluded: it
+    """Row count and a hash of the sorted rows of every table the models build (build_state excluded: it
     describes the build itself)."""
     schemas = ", ".join(f"'{schema}'" for schema in COMPARED_SCHEMAS)
     with duckdb.connect(str(build_path), read_only=True) as connection:
@@ -44,8 +44,10 @@ def differing_tables(incremental: Path, full: Path) -> list[str]:
 
 
 def build_scope(build_path: Path) -> tuple[str | None, int]:
-    reason = query(build_path, "select rebuild_reason from landing.landing_build_scope").iloc[0, 0]
-    changed = query(build_path, "select count(*) as n from landing.landing_changed_customers").iloc[0, 0]
+    reason = query(build_path, "select recompute_reason from build_state.build_scope").iloc[0, 0]
+    changed = query(build_path, "select count(*) as n from build_state.build_customers_to_recompute").iloc[
+        0, 0
+    ]
     return reason, int(changed)
 
 

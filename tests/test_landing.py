@@ -52,8 +52,10 @@ def touch(path: Path, content: str = "") -> Path:
 
 
 def listing(build_path: Path) -> dict[str, tuple[str, str, str | None]]:
-    """landing_files by file name: (table, status, content hash)."""
-    rows = query(build_path, "select table_name, file_path, status, content_hash from landing.landing_files")
+    """build_landing_files by file name: (table, status, content hash)."""
+    rows = query(
+        build_path, "select table_name, file_path, status, content_hash from build_state.build_landing_files"
+    )
     return {
         Path(row.file_path).name: (row.table_name, row.status, row.content_hash) for row in rows.itertuples()
     }
@@ -69,6 +71,8 @@ def test_the_contract_is_read_from_the_dbt_sources_file() -> None:
     assert events.required and events.column_names[:2] == ["event_id", "occurred_at"]
     assert "plan_id" in events.required_columns and "recorded_at" not in events.required_columns
     assert not tables["usage_charges"].required
+    assert tables["plan_limits"].key == ("plan_id", "metric") and events.key == ("event_id",)
+    assert all(table.key for table in tables.values()), "every raw table declares meta key"
     assert TABLES["plans"] == (True, {column.name: column.required for column in tables["plans"].columns})
     assert TABLES["fx_rates"] == (False, {"rate_date": True, "currency": True, "rate_to_reporting": True})
 
@@ -112,7 +116,7 @@ def test_ignored_files_are_listed_readme_and_dotfiles_are_not(tmp_path: Path) ->
 
 def test_sql_and_python_find_exactly_the_same_files(tmp_path: Path) -> None:
     """A landing folder whose own name holds glob wildcards, with odd file names: the dbt macro
-    raw_file_paths (through landing_files) and orchestration.landing agree file for file."""
+    raw_file_paths (through build_landing_files) and orchestration.landing agree file for file."""
     raw_dir = copy_golden(tmp_path / "land [1] * ? 'q'")
     (raw_dir / "usage_charges.csv").rename(raw_dir / "usage_charges.CSV")
     (raw_dir / "customers.csv").rename(raw_dir / "customers.Csv")
@@ -132,8 +136,8 @@ def test_sql_and_python_find_exactly_the_same_files(tmp_path: Path) -> None:
 
     python_files = {str(path) for files in files_by_table(raw_dir).values() for path in files}
     build_path = tmp_path / "w.duckdb"
-    dbt("run", raw_dir, build_path, GOLDEN_AS_OF, select="landing_files")
-    sql_files = set(query(build_path, "select file_path from landing.landing_files")["file_path"])
+    dbt("run", raw_dir, build_path, GOLDEN_AS_OF, select="build_landing_files")
+    sql_files = set(query(build_path, "select file_path from build_state.build_landing_files")["file_path"])
     assert sql_files == python_files
     assert {Path(file).name for file in sql_files} == {
         "customers.Csv",
@@ -351,7 +355,7 @@ def test_a_same_size_edit_with_its_time_restored_is_changed(tmp_path: Path) -> N
     warehouse = WarehouseResource(raw_dir=str(raw_dir), warehouse_path=str(tmp_path / "w.duckdb"))
     cursor = landing_folder_fingerprint(raw_dir)
     first = tmp_path / "first.duckdb"
-    dbt("run", raw_dir, first, GOLDEN_AS_OF, select="landing_files")
+    dbt("run", raw_dir, first, GOLDEN_AS_OF, select="build_landing_files")
     assert {status for _, status, _ in listing(first).values()} == {"new"}
     assert listing(first)["plans.csv"][2] == file_digest(raw_dir / "plans.csv")
 
@@ -363,7 +367,7 @@ def test_a_same_size_edit_with_its_time_restored_is_changed(tmp_path: Path) -> N
     sensed = run_sensor(warehouse, cursor)
     assert isinstance(sensed, RunRequest)
     second = tmp_path / "second.duckdb"
-    dbt("run", raw_dir, second, GOLDEN_AS_OF, select="landing_files", start_from=first)
+    dbt("run", raw_dir, second, GOLDEN_AS_OF, select="build_landing_files", start_from=first)
     statuses = {name: status for name, (_, status, _) in listing(second).items()}
     assert statuses["customers.csv"] == "changed"
     assert statuses["plans.csv"] == "unchanged"

@@ -20,17 +20,17 @@ from orchestration.build import execute_build
 from orchestration.resources import WarehouseResource
 from orchestration.sensors import new_raw_files_sensor
 from orchestration.settings import DEFAULT_RAW_DIR, WarehouseSettings
-from tests.conftest import GOLDEN_AS_OF, GOLDEN_RAW_DIR, SAMPLE_AS_OF
+from tests.conftest import GOLDEN_AS_OF, GOLDEN_RAW_DIR, SAMPLE_AS_OF, copy_published
 
 GOLDEN_DECEMBER_MRR = "534.400000"
 LATEST_MRR_SQL = "select cast(mrr_end as varchar) from marts.mart_mrr_bridge where size_segment = 'all' order by month desc limit 1"
 
 READER = """
-import sys, time, duckdb
-path, seconds = sys.argv[1], float(sys.argv[2])
+import os, sys, time, duckdb
+path, seconds, stop_file = sys.argv[1], float(sys.argv[2]), sys.argv[4]
 deadline = time.monotonic() + seconds
 seen, errors = set(), []
-while time.monotonic() < deadline:
+while time.monotonic() < deadline and not os.path.exists(stop_file):
     try:
         with duckdb.connect(path, read_only=True) as connection:
             latest = connection.execute(sys.argv[3]).fetchone()[0]
@@ -48,21 +48,15 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def publish_golden(warehouse_path: Path) -> None:
-    result = execute_build(WarehouseSettings(GOLDEN_RAW_DIR, warehouse_path, GOLDEN_AS_OF).validated())
-    assert result.success, result.error
-
-
 def latest_mrr(warehouse_path: Path) -> str:
     with duckdb.connect(str(warehouse_path), read_only=True) as connection:
         return connection.execute(LATEST_MRR_SQL).fetchone()[0]
 
 
 @pytest.fixture
-def golden_published(tmp_path: Path) -> Path:
-    warehouse_path = tmp_path / "published" / "saas.duckdb"
-    publish_golden(warehouse_path)
-    return warehouse_path
+def golden_published(golden_published_template: Path, tmp_path: Path) -> Path:
+    """The golden scenario as published by the build job (a copy of the run's one build, to change)."""
+    return copy_published(golden_published_template, tmp_path / "published")
 
 
 def test_publish_exports_every_mart_to_parquet(golden_published: Path) -> None:
@@ -127,9 +121,12 @@ def test_a_build_killed_halfway_leaves_the_published_warehouse_intact(golden_pub
     assert latest_mrr(golden_published) == GOLDEN_DECEMBER_MRR
 
 
-def test_readers_never_block_and_never_see_a_half_built_warehouse(golden_published: Path) -> None:
+def test_readers_never_block_and_never_see_a_half_built_warehouse(
+    golden_published: Path, tmp_path: Path
+) -> None:
+    stop_file = tmp_path / "stop-reading"
     reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(golden_published), "90", LATEST_MRR_SQL],
+        [sys.executable, "-c", READER, str(golden_published), "120", LATEST_MRR_SQL, str(stop_file)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -139,7 +136,9 @@ def test_readers_never_block_and_never_see_a_half_built_warehouse(golden_publish
     result = execute_build(settings.validated())
     assert result.success, result.error
     sample_state = f"{latest_mrr(golden_published)}|36"
-    output, _ = reader.communicate(timeout=120)
+    time.sleep(2)  # the reader keeps reading the new warehouse for a while
+    stop_file.touch()
+    output, _ = reader.communicate(timeout=150)
     seen_line, errors_line = output.strip().splitlines()[-2:]
     assert errors_line.endswith(" 0"), errors_line  # no lock error, no missing table, nothing
     seen = set(ast.literal_eval(seen_line.removeprefix("SEEN ")))

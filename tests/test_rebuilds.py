@@ -39,10 +39,9 @@ def shuffled_copy(source: Path, target: Path, seed: int) -> Path:
 
 
 @pytest.fixture(scope="module")
-def first_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    build_path = tmp_path_factory.mktemp("first") / "first.duckdb"
-    dbt("build", DEFAULT_RAW_DIR, build_path, SAMPLE_AS_OF)
-    return build_path
+def first_build(sample_warehouse: Path) -> Path:
+    """The run's shared `dbt build` of the sample company (conftest)."""
+    return sample_warehouse
 
 
 def test_building_twice_gives_identical_marts(first_build: Path, tmp_path: Path) -> None:

@@ -16,12 +16,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from orchestration.project import dbt_executable
 from orchestration.settings import DBT_PROJECT_DIR
 from tests.conftest import GOLDEN_AS_OF, GOLDEN_EXPECTED_DIR, GOLDEN_RAW_DIR, SAMPLE_AS_OF
-from tests.dbt_runner import dbt, query
+from tests.dbt_runner import query
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RATES = [
@@ -275,13 +274,6 @@ def test_source_examples_of_the_metrics_spec(golden_warehouse: Path) -> None:
 
 
 # --- sample company: retention agrees with the bridge --------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    build_path = tmp_path_factory.mktemp("sample_retention") / "sample.duckdb"
-    dbt("build", REPO_ROOT / "seeds", build_path, SAMPLE_AS_OF, select="+mart_retention_monthly")
-    return build_path
 
 
 def test_sample_monthly_retention_agrees_with_the_bridge(sample_warehouse: Path) -> None:

@@ -11,9 +11,8 @@ import pytest
 
 from company_generator import PLANTED_BAD_ROWS
 from independent_metrics import compute_all
-from orchestration.build import BuildResult, execute_build
 from orchestration.publishing import last_complete_month
-from orchestration.settings import DEFAULT_RAW_DIR, WarehouseSettings
+from orchestration.settings import DEFAULT_RAW_DIR
 from orchestration.summary import format_summary, read_summary
 from tests.conftest import SAMPLE_AS_OF
 from tests.dbt_runner import query
@@ -24,16 +23,9 @@ MECHANISMS = ["cross_sell", "product_churn", "add_on", "seat", "upsell", "downgr
 TOLERANCE = Decimal("0.0001")
 
 
-@pytest.fixture(scope="module")
-def sample_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildResult, Path]:
-    warehouse_path = tmp_path_factory.mktemp("sample") / "published" / "saas.duckdb"
-    settings = WarehouseSettings(DEFAULT_RAW_DIR, warehouse_path, SAMPLE_AS_OF).validated()
-    return execute_build(settings), warehouse_path
-
-
-def test_build_succeeds_and_publishes_one_file(sample_build: tuple[BuildResult, Path]) -> None:
-    result, warehouse_path = sample_build
-    assert result.success, result.error
+def test_build_succeeds_and_publishes_one_file(sample_published: Path) -> None:
+    """sample_published (conftest) is `saas-warehouse build`'s job run on seeds/, which must succeed."""
+    warehouse_path = sample_published
     assert warehouse_path.exists()
     visible = sorted(path.name for path in warehouse_path.parent.iterdir() if not path.name.startswith("."))
     assert visible == ["parquet", "saas.duckdb"]
@@ -41,9 +33,9 @@ def test_build_succeeds_and_publishes_one_file(sample_build: tuple[BuildResult, 
     assert (warehouse_path.parent / "parquet").resolve().is_dir()
 
 
-def test_bridge_identity_holds_to_the_cent_every_month(sample_build: tuple[BuildResult, Path]) -> None:
+def test_bridge_identity_holds_to_the_cent_every_month(sample_published: Path) -> None:
     bridge = query(
-        sample_build[1], "select * from marts.mart_mrr_bridge where size_segment = 'all' order by month"
+        sample_published, "select * from marts.mart_mrr_bridge where size_segment = 'all' order by month"
     )
     assert len(bridge) == 36  # 2023-11 .. 2026-10
     previous_end = Decimal(0)
@@ -60,14 +52,14 @@ def test_bridge_identity_holds_to_the_cent_every_month(sample_build: tuple[Build
         assert computed == row["mrr_end"], row["month"]
         previous_end = row["mrr_end"]
     fct_total = query(
-        sample_build[1],
+        sample_published,
         f"select sum(mrr) as mrr from marts.fct_mrr where month = date '{SAMPLE_AS_OF[:8]}01'",
     )
     assert fct_total["mrr"].item() == previous_end
 
 
-def test_rejected_rows_are_exactly_the_planted_bad_rows(sample_build: tuple[BuildResult, Path]) -> None:
-    rejected = query(sample_build[1], "select source_table, row_key, reason from marts.rejected_rows")
+def test_rejected_rows_are_exactly_the_planted_bad_rows(sample_published: Path) -> None:
+    rejected = query(sample_published, "select source_table, row_key, reason from marts.rejected_rows")
     planted = {
         (row["table"], row["key"])
         for row in PLANTED_BAD_ROWS
@@ -81,10 +73,10 @@ def test_rejected_rows_are_exactly_the_planted_bad_rows(sample_build: tuple[Buil
     assert rejected["reason"].map(len).min() > 10
 
 
-def test_reference_implementation_agrees_value_by_value(sample_build: tuple[BuildResult, Path]) -> None:
+def test_reference_implementation_agrees_value_by_value(sample_published: Path) -> None:
     """An independent pandas implementation of the metrics spec gives the same MRR and movements."""
     reference = compute_all(DEFAULT_RAW_DIR, pd.Timestamp(SAMPLE_AS_OF).date())
-    dbt_mrr = query(sample_build[1], "select customer_id, month, mrr from marts.fct_mrr")
+    dbt_mrr = query(sample_published, "select customer_id, month, mrr from marts.fct_mrr")
     ref_mrr = reference["fct_mrr"]
     merged = dbt_mrr.assign(month=pd.to_datetime(dbt_mrr["month"])).merge(
         ref_mrr.assign(month=pd.to_datetime(ref_mrr["month"])),
@@ -101,7 +93,7 @@ def test_reference_implementation_agrees_value_by_value(sample_build: tuple[Buil
     ]
     assert differences == []
 
-    dbt_moves = query(sample_build[1], "select * from marts.fct_mrr_movements")
+    dbt_moves = query(sample_published, "select * from marts.fct_mrr_movements")
     ref_moves = reference["fct_mrr_movements"]
     moves = dbt_moves.assign(month=pd.to_datetime(dbt_moves["month"])).merge(
         ref_moves.assign(month=pd.to_datetime(ref_moves["month"])),
@@ -120,8 +112,8 @@ def test_reference_implementation_agrees_value_by_value(sample_build: tuple[Buil
         assert max(gaps) <= TOLERANCE, mechanism
 
 
-def test_summary_names_every_figure(sample_build: tuple[BuildResult, Path]) -> None:
-    text = format_summary(read_summary(sample_build[1]))
+def test_summary_names_every_figure(sample_published: Path) -> None:
+    text = format_summary(read_summary(sample_published))
     assert "(as of 2026-10-31; full build (first build))" in text
     assert "MRR of 2026-10, the last complete month: 7,332,114.36   ARR: 87,985,372.38" in text
     assert "MRR bridge of 2026-10:" in text
@@ -129,7 +121,7 @@ def test_summary_names_every_figure(sample_build: tuple[BuildResult, Path]) -> N
     assert "NRR, trailing 12 months to 2026-10:" in text and "n/a" not in text
     assert "Rejected raw rows: 16 (every one in marts.rejected_rows):" in text
     assert "subscription_events" in text and "unknown plan_id '…'" in text
-    assert str(sample_build[1]) in text
+    assert str(sample_published) in text
 
 
 @pytest.mark.parametrize(

@@ -27,14 +27,64 @@
 {%- endmacro %}
 
 
-{#- Size segment by employee_count (metrics spec §6). -#}
+{#- Size segments by employee_count (metrics spec §6): each with the count it stays below (none: no bound),
+    in order; a customer without a count is 'unknown'. The one place the segments and boundaries live. -#}
+{% macro size_segment_bounds() -%}
+    {{ return([
+        {'segment': 'smb', 'below': 100},
+        {'segment': 'mid_market', 'below': 1000},
+        {'segment': 'enterprise', 'below': none}
+    ]) }}
+{%- endmacro %}
+
+{% macro size_segments() -%}
+    {{ return(size_segment_bounds() | map(attribute='segment') | list + ['unknown']) }}
+{%- endmacro %}
+
 {% macro size_segment(employee_count) -%}
     case
         when {{ employee_count }} is null then 'unknown'
-        when {{ employee_count }} < 100 then 'smb'
-        when {{ employee_count }} < 1000 then 'mid_market'
-        else 'enterprise'
+        {%- for bound in size_segment_bounds() %}
+        {%- if bound.below is none %}
+        else '{{ bound.segment }}'
+        {%- else %}
+        when {{ employee_count }} < {{ bound.below }} then '{{ bound.segment }}'
+        {%- endif %}
+        {%- endfor %}
     end
+{%- endmacro %}
+
+
+{#- The expansion mechanisms (metrics spec §3) in reporting order: var mechanisms, declared once in
+    dbt_project.yml. Each mechanism's rule is in int_customer_mrr_changes. -#}
+{% macro mechanisms() -%}
+    {{ return(var('mechanisms')) }}
+{%- endmacro %}
+
+
+{#- The movement type of a customer-month whose MRR changed (metrics spec §2), tested in this order. -#}
+{% macro movement_type(mrr_start, mrr_end, is_first_active_month) -%}
+    case
+        when {{ mrr_start }} = 0 and {{ is_first_active_month }} then 'new'
+        when {{ mrr_start }} = 0 then 'reactivation'
+        when {{ mrr_end }} = 0 then 'churn'
+        when {{ mrr_end }} > {{ mrr_start }} then 'expansion'
+        else 'contraction'
+    end
+{%- endmacro %}
+
+
+{#- The movements whose change is split into mechanisms (metrics spec §3); the others carry 0 amounts. -#}
+{% macro is_split_into_mechanisms(movement_type) -%}
+    ({{ movement_type }} in ('expansion', 'contraction'))
+{%- endmacro %}
+
+
+{#- A row of int_item_mrr that makes its customer a paying customer (the "paying state in effect"): MRR > 0
+    (not trialing, paused, ended, on a usage plan or 100 % discounted) and in effect at one month-end at
+    least (a state that begins and ends within a month never shows at a month-end). -#}
+{% macro is_paying_item_state() -%}
+    (item_mrr > 0 and (end_month_exclusive is null or end_month_exclusive > first_month_in_effect))
 {%- endmacro %}
 
 
@@ -71,4 +121,16 @@
     {{ ranges }}.currency = {{ currency_expression }}
         and {{ day_expression }} >= {{ ranges }}.valid_from_date
         and ({{ day_expression }} < {{ ranges }}.valid_until_date or {{ ranges }}.valid_until_date is null)
+{%- endmacro %}
+
+
+{#- The reasons the intermediate checks reject a row with (D-30 wording; mart_rejection_summary groups them
+    by reason_kind): a key that names no usable row of its table, and a currency without a rate. -#}
+{% macro unknown_reference_reason(key_expression) -%}
+    'unknown {{ key_expression.split('.')[-1] }} ' || {{ quoted_excerpt(key_expression) }}
+{%- endmacro %}
+
+{% macro no_exchange_rate_reason(currency_expression, day_expression) -%}
+    'no exchange rate for ' || {{ quoted_excerpt(currency_expression) }}
+        || ' on or before ' || cast({{ day_expression }} as {{ text_type() }})
 {%- endmacro %}

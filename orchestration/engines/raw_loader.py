@@ -18,35 +18,28 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.landing import CSV_READ_OPTIONS, RawTable, is_csv, raw_contract, table_files
+from orchestration.landing import (
+    RawTable,
+    expected_files,
+    files_reader_sql,
+    is_csv,
+    raw_contract,
+    table_files,
+)
 
 
 class RawInputError(ValueError):
     """The landing folder does not meet the raw contract (missing file, missing required column)."""
 
 
-def raw_file_paths(raw_dir: Path, table_name: str) -> list[Path]:
-    """The files of one raw table, sorted: the landing folder's one discovery rule (orchestration.landing),
-    which the dbt macro raw_file_paths follows too."""
-    return table_files(raw_dir, table_name)
-
-
-def _reader_sql(files: list[Path]) -> str:
-    file_list = ", ".join("'" + str(path).replace("'", "''") + "'" for path in files)
-    if is_csv(files[0]):
-        return f"read_csv([{file_list}], {CSV_READ_OPTIONS})"
-    return f"read_parquet([{file_list}], union_by_name = true)"
-
-
 def raw_table_as_text(connection: duckdb.DuckDBPyConnection, raw_dir: Path, table: RawTable) -> str:
     """A DuckDB query giving the table's contract columns as text, after checking the contract."""
-    files = raw_file_paths(raw_dir, table.name)
+    files = table_files(raw_dir, table.name)
     if not files:
         if table.required:
             raise RawInputError(
                 f"Raw table '{table.name}' is required but no file was found in the landing folder {raw_dir} "
-                f"(expected {table.name}.csv, {table.name}.parquet or a folder {table.name}/ of .csv or "
-                ".parquet files). Set SAAS_RAW_DIR to your landing folder."
+                f"(expected {expected_files(table.name)}). Set SAAS_RAW_DIR to your landing folder."
             )
         columns = ", ".join(f"cast(null as varchar) as {name}" for name in table.column_names)
         return f"select {columns} where false"
@@ -58,7 +51,7 @@ def raw_table_as_text(connection: duckdb.DuckDBPyConnection, raw_dir: Path, tabl
     for path in files:
         file_columns = [
             row[0].lower()
-            for row in connection.execute(f"describe select * from {_reader_sql([path])}").fetchall()
+            for row in connection.execute(f"describe select * from {files_reader_sql([path])}").fetchall()
         ]
         for column in table.columns:
             if column.required and column.name not in file_columns:
@@ -71,7 +64,7 @@ def raw_table_as_text(connection: duckdb.DuckDBPyConnection, raw_dir: Path, tabl
         f'cast("{name}" as varchar) as {name}' if name in present else f"cast(null as varchar) as {name}"
         for name in table.column_names
     )
-    return f"select {selected} from {_reader_sql(files)}"
+    return f"select {selected} from {files_reader_sql(files)}"
 
 
 def export_raw_tables(raw_dir: Path, target_dir: Path, file_format: str) -> dict[RawTable, tuple[Path, int]]:

@@ -72,16 +72,6 @@
 {%- endmacro %}
 
 
-{% macro raw_table_definition(table_name) -%}
-    {%- for node in graph.sources.values() -%}
-        {%- if node.source_name == 'billing' and node.name == table_name -%}
-            {{ return(node) }}
-        {%- endif -%}
-    {%- endfor -%}
-    {{ exceptions.raise_compiler_error("No raw source named '" ~ table_name ~ "' in _sources.yml") }}
-{%- endmacro %}
-
-
 {#- The select list of a raw table: each contract column as text, null when not among `present`. -#}
 {% macro contract_columns_as_text(columns, present=[]) -%}
     {%- for column in columns %}

@@ -37,16 +37,15 @@ where month_rows <> {{ months_between('first_month', 'last_month') }} + 1
 
 {#- Mechanisms sum exactly to delta on expansion and contraction rows, and are 0 elsewhere. -#}
 {% test mechanisms_sum_to_delta(model) %}
-{%- set mechanisms = ['cross_sell', 'product_churn', 'add_on', 'seat', 'upsell', 'downgrade', 'price', 'usage'] -%}
 select *
 from {{ model }}
 where (
-        movement_type in ('expansion', 'contraction')
-        and {% for mechanism in mechanisms %}{{ mechanism }}_mrr{{ ' + ' if not loop.last }}{% endfor %} <> delta
+        {{ is_split_into_mechanisms('movement_type') }}
+        and {% for mechanism in mechanisms() %}{{ mechanism }}_mrr{{ ' + ' if not loop.last }}{% endfor %} <> delta
     )
     or (
-        movement_type not in ('expansion', 'contraction')
-        and ({% for mechanism in mechanisms %}{{ mechanism }}_mrr <> 0{{ ' or ' if not loop.last }}{% endfor %})
+        not {{ is_split_into_mechanisms('movement_type') }}
+        and ({% for mechanism in mechanisms() %}{{ mechanism }}_mrr <> 0{{ ' or ' if not loop.last }}{% endfor %})
     )
 {% endtest %}
 
@@ -64,15 +63,14 @@ where mrr_start + delta <> mrr_end
 {% endtest %}
 
 
-{#- No movement before a customer's first active month; exactly one `new`, in that month. -#}
+{#- No movement before a customer's first active month (int_customer_lifecycles); exactly one `new`, in
+    that month. -#}
 {% test no_movement_before_first_active_month(model) %}
 with first_months as (
     select
         customer_id,
-        min(month) as first_active_month
-    from {{ ref('fct_mrr') }}
-    where is_active
-    group by customer_id
+        first_active_month
+    from {{ ref('int_customer_lifecycles') }}
 ),
 
 new_counts as (
@@ -168,6 +166,19 @@ inner join {{ model }} as total
     on segment_totals.month = total.month
     and total.size_segment = 'all'
 where {% for measure in measures %}segment_totals.{{ measure }} <> total.{{ measure }}{{ ' or ' if not loop.last }}{% endfor %}
+{% endtest %}
+
+
+{#- Values that are no size segment (macro size_segments, the one declaration) nor one of also_accepted. -#}
+{% test is_size_segment(model, column_name, also_accepted=[]) %}
+select
+    {{ column_name }},
+    count(*) as row_count
+from {{ model }}
+where {{ column_name }} not in (
+    {%- for segment in also_accepted + size_segments() %}'{{ segment }}'{{ ', ' if not loop.last }}{% endfor -%}
+)
+group by {{ column_name }}
 {% endtest %}
 
 

@@ -1,7 +1,7 @@
 -- Recurring MRR and seats of per_unit plans at each month-end of history (metrics spec §5: ARPU =
 -- per-seat MRR of per_unit products / seats). A seat is one unit of quantity of a paying item state
--- (item MRR > 0: trialing, paused, ended and 100 %-discounted items have no paying seats) on a per_unit
--- plan in effect at the month-end. Change points as in int_customer_product_mrr_changes (D-12): each
+-- (macro is_paying_item_state: trialing, paused, ended and 100 %-discounted items have no paying seats)
+-- on a per_unit plan in effect at the month-end. Change points as in int_customer_product_mrr_changes (D-12): each
 -- state adds its MRR and seats at its first month-end in effect and removes them at its end month.
 with months as (
     select month from {{ ref('int_months') }}
@@ -10,8 +10,7 @@ with months as (
 paying_seat_states as (
     select * from {{ ref('int_item_mrr') }}
     where pricing_model = 'per_unit'
-        and item_mrr > 0
-        and (end_month_exclusive is null or end_month_exclusive > first_month_in_effect)
+        and {{ is_paying_item_state() }}
 ),
 
 contributions as (

@@ -5,25 +5,16 @@ with customers as (
     where rejection_reason is null
 ),
 
-customer_months as (
-    select * from {{ ref('fct_mrr') }}
-),
-
-first_active as (
-    select
-        customer_id,
-        min(month) as first_active_month
-    from customer_months
-    where is_active
-    group by customer_id
+lifecycles as (
+    select * from {{ ref('int_customer_lifecycles') }}
 ),
 
 current_mrr as (
     select
         customer_id,
         mrr
-    from customer_months
-    where customer_months.month = (select max(int_months.month) from {{ ref('int_months') }} as int_months)
+    from {{ ref('fct_mrr') }}
+    where month = (select max(int_months.month) from {{ ref('int_months') }} as int_months)
 ),
 
 latest_product_levels as (
@@ -57,14 +48,14 @@ final as (
         customers.employee_count,
         {{ size_segment('customers.employee_count') }} as size_segment,
         customers.created_at,
-        first_active.first_active_month,
-        first_active.first_active_month as cohort_month,
+        lifecycles.first_active_month,
+        lifecycles.first_active_month as cohort_month,
         coalesce(current_mrr.mrr > 0, false) as is_active_now,
         coalesce(current_mrr.mrr, cast(0 as {{ money_type() }})) as current_mrr,
         coalesce(core_products.core_product_count, 0) as core_product_count
     from customers
-    left join first_active
-        on customers.customer_id = first_active.customer_id
+    left join lifecycles
+        on customers.customer_id = lifecycles.customer_id
     left join current_mrr
         on customers.customer_id = current_mrr.customer_id
     left join core_products

@@ -12,13 +12,8 @@ months as (
     select * from {{ ref('int_months') }}
 ),
 
-first_active as (
-    select
-        customer_id,
-        min(month) as first_active_month
-    from customer_changes
-    where mrr_end > 0
-    group by customer_id
+lifecycles as (
+    select * from {{ ref('int_customer_lifecycles') }}
 ),
 
 level_ranges as (
@@ -31,9 +26,9 @@ level_ranges as (
         ) as valid_until_month,
         customer_changes.mrr_end as mrr
     from customer_changes
-    inner join first_active
-        on customer_changes.customer_id = first_active.customer_id
-        and customer_changes.month >= first_active.first_active_month
+    inner join lifecycles
+        on customer_changes.customer_id = lifecycles.customer_id
+        and customer_changes.month >= lifecycles.first_active_month
 ),
 
 final as (

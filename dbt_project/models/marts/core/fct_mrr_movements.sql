@@ -1,37 +1,29 @@
 {{ per_customer_incremental_config('marts') }}
 -- One row per customer and month in which the customer's month-end MRR changed (delta <> 0), with the
--- movement type (metrics spec §2, tested in this order: new, reactivation, churn, expansion,
--- contraction) and the signed mechanism amounts (§3), which are filled on expansion and contraction
--- rows, sum exactly to delta there, and are 0 on new, reactivation and churn rows.
+-- movement type (metrics spec §2, macro movement_type; new = in the customer's first active month) and
+-- the signed amounts of the mechanisms (§3, var mechanisms), which are filled on expansion and contraction
+-- rows (macro is_split_into_mechanisms), sum exactly to delta there, and are 0 on the other rows.
 with customer_changes as (
     select * from {{ ref('int_customer_mrr_changes') }}
     where month <= {{ as_of_month() }}
         and {{ in_build_scope('customer_id', 'marts') }}
 ),
 
-first_active as (
-    select
-        customer_id,
-        min(month) as first_active_month
-    from customer_changes
-    where mrr_end > 0
-    group by customer_id
+lifecycles as (
+    select * from {{ ref('int_customer_lifecycles') }}
 ),
 
 classified as (
     select
         customer_changes.*,
-        case
-            when customer_changes.mrr_start = 0 and customer_changes.month = first_active.first_active_month
-                then 'new'
-            when customer_changes.mrr_start = 0 then 'reactivation'
-            when customer_changes.mrr_end = 0 then 'churn'
-            when customer_changes.mrr_end > customer_changes.mrr_start then 'expansion'
-            else 'contraction'
-        end as movement_type
+        {{ movement_type(
+            'customer_changes.mrr_start',
+            'customer_changes.mrr_end',
+            'customer_changes.month = lifecycles.first_active_month'
+        ) }} as movement_type
     from customer_changes
-    inner join first_active
-        on customer_changes.customer_id = first_active.customer_id
+    inner join lifecycles
+        on customer_changes.customer_id = lifecycles.customer_id
     where customer_changes.delta <> 0
 ),
 
@@ -43,9 +35,9 @@ final as (
         mrr_start,
         mrr_end,
         delta,
-        {%- for mechanism in ['cross_sell', 'product_churn', 'add_on', 'seat', 'upsell', 'downgrade', 'price', 'usage'] %}
+        {%- for mechanism in mechanisms() %}
         case
-            when movement_type in ('expansion', 'contraction') then {{ mechanism }}_mrr
+            when {{ is_split_into_mechanisms('movement_type') }} then {{ mechanism }}_mrr
             else cast(0 as {{ money_type() }})
         end as {{ mechanism }}_mrr{{ "," if not loop.last }}
         {%- endfor %}

@@ -19,15 +19,10 @@ months as (
 ),
 
 segments as (
-    select 'all' as size_segment
-    union all
-    select 'smb' as size_segment
-    union all
-    select 'mid_market' as size_segment
-    union all
-    select 'enterprise' as size_segment
-    union all
-    select 'unknown' as size_segment
+    {%- for segment in ['all'] + size_segments() %}
+    select '{{ segment }}' as size_segment
+    {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
 ),
 
 movements_by_segment as (

@@ -4,8 +4,7 @@
 --   upsell: a customer-month with upsell_mrr > 0 (a product held in both months moved to a higher tier)
 --   upsell change: one product of such a customer-month whose quantity-weighted tier rose while it was
 --     held (recurring MRR > 0) at both month-ends; counted per customer × product, not per raw item
---   first active day: the UTC day the customer's first paying item state in effect at a month-end began,
---     or the period_start of its first usage charge if earlier, never before its first active month
+--   first active day, first upsell and expansion months: int_customer_lifecycles
 --   day of the first upsell / expansion: the last day of that month (the month-end snapshot that shows it)
 with bridge as (
     select * from {{ ref('mart_mrr_bridge') }}
@@ -16,98 +15,33 @@ movements as (
     select * from {{ ref('fct_mrr_movements') }}
 ),
 
-
-first_active_months as (
+customer_firsts as (
     select
-        customer_id,
-        min(month) as first_active_month
-    from {{ ref('fct_mrr') }}
-    where is_active
-    group by customer_id
-),
-
-first_paying_item_days as (
-    select
-        customer_id,
-        min(cast(valid_from as date)) as first_day
-    from {{ ref('int_item_mrr') }}
-    where item_mrr > 0
-        and (end_month_exclusive is null or end_month_exclusive > first_month_in_effect)
-    group by customer_id
-),
-
-first_usage_days as (
-    select
-        customer_id,
-        min(period_start) as first_day
-    from {{ ref('int_usage_charges_validated') }}
-    where rejection_reason is null
-        and amount_reporting > 0
-    group by customer_id
-),
-
-first_active_days as (
-    select
-        first_active_months.customer_id,
-        first_active_months.first_active_month,
-        greatest(
-            first_active_months.first_active_month,
-            coalesce(
-                least(first_paying_item_days.first_day, first_usage_days.first_day),
-                first_paying_item_days.first_day,
-                first_usage_days.first_day,
-                first_active_months.first_active_month
-            )
-        ) as first_active_day
-    from first_active_months
-    left join first_paying_item_days
-        on first_active_months.customer_id = first_paying_item_days.customer_id
-    left join first_usage_days
-        on first_active_months.customer_id = first_usage_days.customer_id
-),
-
-first_upsells as (
-    select
-        customer_id,
-        min(month) as first_upsell_month
-    from movements
-    where upsell_mrr > 0
-    group by customer_id
-),
-
-first_expansions as (
-    select
-        customer_id,
-        min(month) as first_expansion_month
-    from movements
-    where movement_type = 'expansion'
-    group by customer_id
+        first_upsell_month,
+        first_expansion_month,
+        {{ days_between('first_active_day', add_months('first_upsell_month', 1)) }} - 1 as days_to_first_upsell,
+        {{ days_between('first_active_day', add_months('first_expansion_month', 1)) }} - 1
+            as days_to_first_expansion
+    from {{ ref('int_customer_lifecycles') }}
 ),
 
 days_to_first_upsell as (
     select
-        first_upsells.first_upsell_month as month,
+        first_upsell_month as month,
         count(*) as customers,
-        sum(
-            {{ days_between('first_active_days.first_active_day', add_months('first_upsells.first_upsell_month', 1)) }} - 1
-        ) as total_days
-    from first_upsells
-    inner join first_active_days
-        on first_upsells.customer_id = first_active_days.customer_id
-    group by first_upsells.first_upsell_month
+        sum(days_to_first_upsell) as total_days
+    from customer_firsts
+    where first_upsell_month is not null
+    group by first_upsell_month
 ),
 
 days_to_first_expansion as (
     select
-        first_expansions.first_expansion_month as month,
-        {{ median(
-            days_between('first_active_days.first_active_day', add_months('first_expansions.first_expansion_month', 1))
-            ~ ' - 1'
-        ) }} as median_days
-    from first_expansions
-    inner join first_active_days
-        on first_expansions.customer_id = first_active_days.customer_id
-    group by first_expansions.first_expansion_month
+        first_expansion_month as month,
+        {{ median('days_to_first_expansion') }} as median_days
+    from customer_firsts
+    where first_expansion_month is not null
+    group by first_expansion_month
 ),
 
 upsell_changes as (
@@ -142,9 +76,9 @@ one_time_revenue as (
         {{ month_start('charges.charged_at') }} as month,
         sum(charges.amount_reporting) as one_time_revenue_existing
     from {{ ref('int_one_time_charges_validated') }} as charges
-    inner join first_active_months
-        on charges.customer_id = first_active_months.customer_id
-        and first_active_months.first_active_month < {{ month_start('charges.charged_at') }}
+    inner join {{ ref('int_customer_lifecycles') }} as lifecycles
+        on charges.customer_id = lifecycles.customer_id
+        and lifecycles.first_active_month < {{ month_start('charges.charged_at') }}
     where charges.rejection_reason is null
     group by {{ month_start('charges.charged_at') }}
 ),

@@ -1,14 +1,13 @@
 -- Expansion and contraction by mechanism (metrics spec §3, §5), month × mechanism, every month of history
--- and all eight mechanisms (zeros included, so BI tools can stack them). Amounts come from the signed
--- mechanism columns of fct_mrr_movements, which are filled on expansion and contraction rows only:
+-- and every mechanism of var mechanisms (zeros included, so BI tools can stack them). Amounts come from
+-- the signed mechanism columns of fct_mrr_movements, which are filled on expansion and contraction rows:
 --   expansion_mrr = Σ positive amounts, contraction_mrr = Σ −negative amounts, net_mrr = Σ amounts
 --   customers = customers with a non-zero amount
 --   conversion_rate_pct = customers / customers active at the end of M−1 × 100
 --   nrr_contribution = net_mrr / MRR(M−1), so that NRR = 1 + Σ contributions − churn / MRR(M−1)
-{%- set mechanisms = ['cross_sell', 'product_churn', 'add_on', 'seat', 'upsell', 'downgrade', 'price', 'usage'] %}
 with movements as (
     select * from {{ ref('fct_mrr_movements') }}
-    where movement_type in ('expansion', 'contraction')
+    where {{ is_split_into_mechanisms('movement_type') }}
 ),
 
 bridge as (
@@ -17,7 +16,7 @@ bridge as (
 ),
 
 mechanism_amounts as (
-    {%- for mechanism in mechanisms %}
+    {%- for mechanism in mechanisms() %}
     select
         month,
         customer_id,
@@ -30,7 +29,7 @@ mechanism_amounts as (
 ),
 
 mechanisms as (
-    {%- for mechanism in mechanisms %}
+    {%- for mechanism in mechanisms() %}
     select '{{ mechanism }}' as mechanism
     {{- "\n    union all" if not loop.last }}
     {%- endfor %}

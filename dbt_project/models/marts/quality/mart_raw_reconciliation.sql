@@ -1,40 +1,39 @@
--- Nothing is lost silently: for every raw table, the rows in the files equal the rows used plus the rows
--- rejected plus the exact copies collapsed (raw contract, "Bad input"). rows_in is counted straight
--- from the files; rows_used from the model that consumes the table (dim_customers for customers, the
--- item states for events, the validated charges for usage and one-time charges, staging otherwise);
--- rows_rejected from rejected_rows. The data test `reconciliation_balances` fails the build otherwise.
-{%- set tables = ['customers', 'products', 'plans', 'plan_limits', 'subscription_events', 'usage_charges',
-    'one_time_charges', 'fx_rates', 'usage_snapshots'] %}
-{%- set used_rows = {
-    'customers': ('dim_customers', none),
-    'plans': ('int_plans_validated', 'rejection_reason is null'),
-    'plan_limits': ('int_plan_limits_validated', 'rejection_reason is null'),
-    'subscription_events': ('int_item_states', none),
-    'usage_charges': ('int_usage_charges_validated', 'rejection_reason is null'),
-    'one_time_charges': ('int_one_time_charges_validated', 'rejection_reason is null'),
-    'usage_snapshots': ('int_usage_snapshots_validated', 'rejection_reason is null'),
-} %}
+-- Nothing is lost silently: for every raw table of _sources.yml, the rows in the files equal the rows used
+-- plus the rows rejected plus the exact copies collapsed (raw contract, "Bad input"). rows_in is counted
+-- straight from the files; rows_used from the model of meta rows_used_in (dim_customers for customers,
+-- the item states for events), else the accepted rows of the model of meta rows_rejected_in (the
+-- validated charges, plans, ...), else of staging; rows_rejected from rejected_rows. The data test
+-- `reconciliation_balances` fails the build otherwise.
+{{- depend_on_raw_table_models(['staging', 'rows_rejected_in', 'rows_used_in']) }}
+{%- set rejected_rows = ref('rejected_rows') %}
 with counts as (
-    {%- for table_name in tables %}
+    select
+        cast(null as {{ text_type() }}) as source_table,
+        0 as rows_in,
+        0 as distinct_rows,
+        0 as rows_used,
+        0 as rows_rejected
+    where 1 = 0
+    {%- for table_name in raw_table_names() %}
+    {%- set table_meta = raw_table_definition(table_name).meta %}
+    {%- set staging_model = raw_table_staging_model(table_name) %}
+    union all
     select
         '{{ table_name }}' as source_table,
         (select count(*) from {{ read_raw(table_name) }} as raw_rows) as rows_in,
-        (select count(*) from {{ ref('stg_billing__' ~ table_name) }}) as distinct_rows,
+        (select count(*) from {{ raw_table_model(staging_model) }}) as distinct_rows,
         (
-            {%- set used_model, used_filter = used_rows.get(table_name, ('stg_billing__' ~ table_name, 'rejection_reason is null')) %}
-            select count(*)
-            from {{ ref(used_model) }}
-            {%- if used_filter %}
-            where {{ used_filter }}
+            {%- if table_meta.get('rows_used_in') %}
+            select count(*) from {{ raw_table_model(table_meta['rows_used_in']) }}
+            {%- else %}
+            select count(*) from {{ raw_table_model(table_meta.get('rows_rejected_in') or staging_model) }}
+            where rejection_reason is null
             {%- endif %}
         ) as rows_used,
         (
-            select count(*) from {{ ref('rejected_rows') }} as rejected
+            select count(*) from {{ rejected_rows }} as rejected
             where rejected.source_table = '{{ table_name }}'
         ) as rows_rejected
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
     {%- endfor %}
 ),
 

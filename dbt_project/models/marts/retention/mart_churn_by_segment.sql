@@ -29,22 +29,8 @@ segments as (
     select 'other' as segment
 ),
 
-first_active as (
-    select
-        customer_id,
-        min(month) as first_active_month
-    from customer_months
-    where is_active
-    group by customer_id
-),
-
-first_expansion as (
-    select
-        customer_id,
-        min(month) as first_expansion_month
-    from movements
-    where movement_type = 'expansion'
-    group by customer_id
+lifecycles as (
+    select * from {{ ref('int_customer_lifecycles') }}
 ),
 
 -- The core products a customer holds, as ranges of months between the product's change points.
@@ -64,16 +50,14 @@ customers_at_start as (
     select
         months.month,
         customer_months.customer_id,
-        first_active.first_active_month,
-        first_expansion.first_expansion_month
+        lifecycles.first_active_month,
+        lifecycles.first_expansion_month
     from months
     inner join customer_months
         on customer_months.month = {{ add_months('months.month', -1) }}
         and customer_months.is_active
-    inner join first_active
-        on customer_months.customer_id = first_active.customer_id
-    left join first_expansion
-        on customer_months.customer_id = first_expansion.customer_id
+    inner join lifecycles
+        on customer_months.customer_id = lifecycles.customer_id
 ),
 
 core_products_at_start as (

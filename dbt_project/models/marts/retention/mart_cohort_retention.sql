@@ -8,10 +8,8 @@ with customer_months as (
 cohorts as (
     select
         customer_id,
-        min(month) as cohort_month
-    from customer_months
-    where is_active
-    group by customer_id
+        first_active_month as cohort_month
+    from {{ ref('int_customer_lifecycles') }}
 ),
 
 cohort_months as (

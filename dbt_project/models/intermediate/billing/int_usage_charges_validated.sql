@@ -40,12 +40,11 @@ checked as (
         fx_rate_ranges.rate_to_reporting as fx_rate,
         case
             when known_customers.customer_id is null
-                then 'unknown customer_id ' || {{ quoted_excerpt('staged_charges.customer_id') }}
+                then {{ unknown_reference_reason('staged_charges.customer_id') }}
             when plans.plan_id is null
-                then 'unknown plan_id ' || {{ quoted_excerpt('staged_charges.plan_id') }}
+                then {{ unknown_reference_reason('staged_charges.plan_id') }}
             when fx_rate_ranges.rate_to_reporting is null
-                then 'no exchange rate for ' || {{ quoted_excerpt('staged_charges.currency') }}
-                    || ' on or before ' || cast(staged_charges.period_start as {{ text_type() }})
+                then {{ no_exchange_rate_reason('staged_charges.currency', 'staged_charges.period_start') }}
         end as rejection_reason
     from staged_charges
     left join known_customers

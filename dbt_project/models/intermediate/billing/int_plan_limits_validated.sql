@@ -17,7 +17,7 @@ final as (
         staged_limits.per_unit_limit,
         case
             when usable_plans.plan_id is null
-                then 'unknown plan_id ' || {{ quoted_excerpt('staged_limits.plan_id') }}
+                then {{ unknown_reference_reason('staged_limits.plan_id') }}
         end as rejection_reason
     from staged_limits
     left join usable_plans

@@ -62,12 +62,11 @@ referenced as (
         with_currency.*,
         case
             when not with_currency.is_known_customer
-                then 'unknown customer_id ' || {{ quoted_excerpt('with_currency.customer_id') }}
+                then {{ unknown_reference_reason('with_currency.customer_id') }}
             when with_currency.plan_id is not null and not with_currency.is_known_plan
-                then 'unknown plan_id ' || {{ quoted_excerpt('with_currency.plan_id') }}
+                then {{ unknown_reference_reason('with_currency.plan_id') }}
             when with_currency.currency_set is not null and fx_rate_ranges.currency is null
-                then 'no exchange rate for ' || {{ quoted_excerpt('with_currency.currency_set') }}
-                    || ' on or before ' || cast(cast(with_currency.occurred_at as date) as {{ text_type() }})
+                then {{ no_exchange_rate_reason('with_currency.currency_set', 'cast(with_currency.occurred_at as date)') }}
         end as reference_problem
     from with_currency
     {{ fx_rate_join('with_currency.currency_set', 'cast(with_currency.occurred_at as date)') }}

@@ -3,7 +3,10 @@
 -- reporting currency at the rate of the UTC day charged. Never MRR; part of expansion revenue.
 -- rejection_reason is set on charges for an unknown customer or in a currency with no rate.
 with staged_charges as (
-    select * from {{ ref('stg_billing__one_time_charges') }}
+    select
+        *,
+        cast(charged_at as date) as charged_on
+    from {{ ref('stg_billing__one_time_charges') }}
     where rejection_reason is null
         and {{ in_build_scope('customer_id') }}
 ),
@@ -28,15 +31,14 @@ checked as (
         fx_rate_ranges.rate_to_reporting as fx_rate,
         case
             when known_customers.customer_id is null
-                then 'unknown customer_id ' || {{ quoted_excerpt('staged_charges.customer_id') }}
+                then {{ unknown_reference_reason('staged_charges.customer_id') }}
             when fx_rate_ranges.rate_to_reporting is null
-                then 'no exchange rate for ' || {{ quoted_excerpt('staged_charges.currency') }}
-                    || ' on or before ' || cast(cast(staged_charges.charged_at as date) as {{ text_type() }})
+                then {{ no_exchange_rate_reason('staged_charges.currency', 'staged_charges.charged_on') }}
         end as rejection_reason
     from staged_charges
     left join known_customers
         on staged_charges.customer_id = known_customers.customer_id
-    {{ fx_rate_join('staged_charges.currency', 'cast(staged_charges.charged_at as date)') }}
+    {{ fx_rate_join('staged_charges.currency', 'staged_charges.charged_on') }}
 ),
 
 final as (

@@ -4,14 +4,14 @@
 -- adds its MRR, units and tier weight at its first month-end in effect and removes them at its end
 -- month; each month of usage MRR is added in its month and removed the month after. Running sums give
 -- the levels at the end of the month (_end) and, from the previous change, at the end of M-1 (_start).
--- Only items with MRR > 0 count as held: trialing, paused, ended and 100 %-discounted items do not.
+-- Only paying item states (macro is_paying_item_state: MRR > 0, in effect at a month-end) count as held:
+-- trialing, paused, ended and 100 %-discounted items do not.
 -- Change points after the as-of month are kept (known future changes, usage removed the month after);
 -- every reader cuts at the as-of month, so incremental builds do not depend on the as-of date.
 -- tier_weight = tier_rank x units, so tier_weight / units is the product's quantity-weighted tier.
 with paying_item_states as (
     select * from {{ ref('int_item_mrr') }}
-    where item_mrr > 0
-        and (end_month_exclusive is null or end_month_exclusive > first_month_in_effect)
+    where {{ is_paying_item_state() }}
         and {{ in_build_scope('customer_id') }}
 ),
 

@@ -25,9 +25,9 @@ final as (
         staged_snapshots.metric_value,
         case
             when known_customers.customer_id is null
-                then 'unknown customer_id ' || {{ quoted_excerpt('staged_snapshots.customer_id') }}
+                then {{ unknown_reference_reason('staged_snapshots.customer_id') }}
             when known_products.product_id is null
-                then 'unknown product_id ' || {{ quoted_excerpt('staged_snapshots.product_id') }}
+                then {{ unknown_reference_reason('staged_snapshots.product_id') }}
         end as rejection_reason
     from staged_snapshots
     left join known_customers

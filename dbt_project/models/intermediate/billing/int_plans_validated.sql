@@ -27,7 +27,7 @@ final as (
         staged_plans.currency,
         case
             when known_products.product_id is null
-                then 'unknown product_id ' || {{ quoted_excerpt('staged_plans.product_id') }}
+                then {{ unknown_reference_reason('staged_plans.product_id') }}
         end as rejection_reason
     from staged_plans
     left join known_products

@@ -1,6 +1,7 @@
 {{ per_customer_incremental_config() }}
 -- Customer MRR in the months it changes, with the change split into the expansion mechanisms of the
--- metrics spec §3, product by product (u = recurring MRR / units, q = units):
+-- metrics spec §3 (var mechanisms; each one's rule is in the CTE split), product by product
+-- (u = recurring MRR / units, q = units):
 --   cross_sell / product_churn: a core product gained / lost (its whole recurring MRR)
 --   add_on: an add-on product gained (+) or lost (-)
 --   seat: a product held in both months: (q1 - q0) x u0
@@ -54,14 +55,9 @@ customer_months as (
         customer_id,
         month,
         sum(delta) as delta,
-        sum(cross_sell_mrr) as cross_sell_mrr,
-        sum(product_churn_mrr) as product_churn_mrr,
-        sum(add_on_mrr) as add_on_mrr,
-        sum(seat_mrr) as seat_mrr,
-        sum(upsell_mrr) as upsell_mrr,
-        sum(downgrade_mrr) as downgrade_mrr,
-        sum(price_mrr) as price_mrr,
-        sum(usage_mrr) as usage_mrr
+        {%- for mechanism in mechanisms() %}
+        sum({{ mechanism }}_mrr) as {{ mechanism }}_mrr{{ "," if not loop.last }}
+        {%- endfor %}
     from split
     group by
         customer_id,
@@ -89,14 +85,9 @@ final as (
         cast(mrr_start as {{ money_type() }}) as mrr_start,
         cast(mrr_start + delta as {{ money_type() }}) as mrr_end,
         cast(delta as {{ money_type() }}) as delta,
-        cast(cross_sell_mrr as {{ money_type() }}) as cross_sell_mrr,
-        cast(product_churn_mrr as {{ money_type() }}) as product_churn_mrr,
-        cast(add_on_mrr as {{ money_type() }}) as add_on_mrr,
-        cast(seat_mrr as {{ money_type() }}) as seat_mrr,
-        cast(upsell_mrr as {{ money_type() }}) as upsell_mrr,
-        cast(downgrade_mrr as {{ money_type() }}) as downgrade_mrr,
-        cast(price_mrr as {{ money_type() }}) as price_mrr,
-        cast(usage_mrr as {{ money_type() }}) as usage_mrr
+        {%- for mechanism in mechanisms() %}
+        cast({{ mechanism }}_mrr as {{ money_type() }}) as {{ mechanism }}_mrr{{ "," if not loop.last }}
+        {%- endfor %}
     from with_start
 )
 
