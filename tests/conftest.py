@@ -35,12 +35,22 @@ def pytest_configure(config: pytest.Config) -> None:
     prepare_manifest()
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m selects on the markers set here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Which tests share a worker when the suite runs in parallel (pytest-xdist, --dist loadgroup): the
     tests of one engine share its server or Spark session, and the tests of a module share its module
     fixtures; the rest (the bad-input corpus, publishing) spread over every worker."""
     for item in items:
-        item.add_marker(pytest.mark.xdist_group(parallel_group(item)))
+        group = parallel_group(item)
+        item.add_marker(pytest.mark.xdist_group(group))
+        if group in ENGINE_GROUPS or group in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
+ENGINE_GROUPS = ("spark", "spark-sample", "postgres")
+# Modules of long builds (several full builds each): `pytest -m "not slow"` leaves them and the engines out
+# while a change is being worked on; the README's test command runs everything.
+SLOW_MODULES = ("test_incremental.py", "test_safe_publish.py", "test_rebuilds.py", "test_golden_as_of.py")
 
 
 SPREAD_MODULES = ("test_bad_input.py", "test_publish.py", "test_checks.py")
