@@ -8,7 +8,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from .core import generate_company
+from .core import generate_company, print_table_counts
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,8 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         end=args.end,
         bad_rows=not args.no_bad_rows,
     )
-    for name, rows in counts.items():
-        print(f"{name:<22}{rows:>12,}")
+    print_table_counts(counts, 12)
     print(f"wrote {sum(counts.values()):,} rows to {args.out} in {time.perf_counter() - t0:.1f} s")
     return 0
 

@@ -97,6 +97,12 @@ class _Writer:
             f.close()
 
 
+def print_table_counts(counts: dict[str, int], count_width: int) -> None:
+    """The command-line report of rows written: one line per table, its name and its row count."""
+    for name, rows in counts.items():
+        print(f"{name:<22}{rows:>{count_width},}")
+
+
 def _clear(out_dir: Path) -> None:
     for name in TABLES:
         for p in (out_dir / f"{name}.csv", out_dir / f"{name}.parquet"):

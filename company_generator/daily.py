@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 
 from orchestration.landing import files_by_table, files_reader_sql, is_csv, raw_contract, raw_table
 
+from .core import print_table_counts
 from .tables import FIRST_WORDS, INDUSTRIES, SCHEMAS, SECOND_WORDS, SUFFIXES
 
 Row = dict[str, Any]
@@ -718,8 +719,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     t0 = timer.perf_counter()
     counts = land_next_day(args.raw_dir, args.day, seed=args.seed, activity=args.activity)
-    for table, n in counts.items():
-        print(f"{table:<22}{n:>8,}")
+    print_table_counts(counts, 8)
     print(f"landed {args.day} in {args.raw_dir} in {timer.perf_counter() - t0:.1f} s")
     return 0
 

@@ -1,10 +1,11 @@
 """Turn simulated numpy columns into typed Arrow tables in the raw contract's layout.
 
-Typed representation (what Parquet files hold): ids and codes ``string``, money / quantities / rates
-``decimal128(18, 4)`` (fx rates ``decimal128(18, 6)``), timestamps ``timestamp[us, tz=UTC]``, dates
-``date32``, booleans ``bool``, integers ``int64``. ``to_csv_strings`` renders the same table as the CSV
-text convention (ISO timestamps with ``Z``, decimals without trailing zeros, ``true``/``false``,
-empty cell for null).
+The tables and their columns are the raw contract's (the dbt sources, ``raw_contract()``), each column typed
+by its kind in the project's ``raw_value_grammar.column_types`` (what Parquet files hold): text, currencies
+and codes ``string``, decimals (money, quantities, rates) ``decimal128(18, 4)`` (fx rates
+``decimal128(18, 6)``), timestamps ``timestamp[us, tz=UTC]``, dates ``date32``, booleans ``bool``,
+integers ``int64``. ``to_csv_strings`` renders the same table as the CSV text convention (ISO timestamps
+with ``Z``, decimals without trailing zeros, ``true``/``false``, empty cell for null).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from orchestration.landing import raw_contract
+from orchestration.settings import project_vars
+
 from .catalog import CURRENCIES, METRICS, PRODUCTS, SCALE, Catalog
 from .simulate import DAY, EVENT_TYPES, OTC_CATEGORIES, BlockSim
 
@@ -20,99 +24,38 @@ MONEY = pa.decimal128(18, 4)
 RATE = pa.decimal128(18, 6)
 TS = pa.timestamp("us", tz="UTC")
 
-SCHEMAS: dict[str, pa.Schema] = {
-    "customers": pa.schema(
-        [
-            ("customer_id", pa.string()),
-            ("customer_name", pa.string()),
-            ("created_at", TS),
-            ("country", pa.string()),
-            ("industry", pa.string()),
-            ("employee_count", pa.int64()),
-        ]
-    ),
-    "products": pa.schema(
-        [
-            ("product_id", pa.string()),
-            ("product_name", pa.string()),
-            ("product_type", pa.string()),
-            ("base_product_id", pa.string()),
-        ]
-    ),
-    "plans": pa.schema(
-        [
-            ("plan_id", pa.string()),
-            ("product_id", pa.string()),
-            ("plan_name", pa.string()),
-            ("tier_rank", pa.int64()),
-            ("pricing_model", pa.string()),
-            ("billing_interval", pa.string()),
-            ("billing_interval_count", pa.int64()),
-            ("list_price", MONEY),
-            ("currency", pa.string()),
-        ]
-    ),
-    "plan_limits": pa.schema(
-        [
-            ("plan_id", pa.string()),
-            ("metric", pa.string()),
-            ("limit_value", MONEY),
-            ("per_unit_limit", pa.bool_()),
-        ]
-    ),
-    "subscription_events": pa.schema(
-        [
-            ("event_id", pa.string()),
-            ("occurred_at", TS),
-            ("recorded_at", TS),
-            ("customer_id", pa.string()),
-            ("subscription_id", pa.string()),
-            ("item_id", pa.string()),
-            ("event_type", pa.string()),
-            ("plan_id", pa.string()),
-            ("quantity", MONEY),
-            ("unit_price", MONEY),
-            ("currency", pa.string()),
-            ("discount_percent", MONEY),
-            ("is_trial", pa.bool_()),
-        ]
-    ),
-    "usage_charges": pa.schema(
-        [
-            ("charge_id", pa.string()),
-            ("customer_id", pa.string()),
-            ("item_id", pa.string()),
-            ("plan_id", pa.string()),
-            ("period_start", pa.date32()),
-            ("period_end", pa.date32()),
-            ("usage_quantity", MONEY),
-            ("amount", MONEY),
-            ("currency", pa.string()),
-        ]
-    ),
-    "one_time_charges": pa.schema(
-        [
-            ("charge_id", pa.string()),
-            ("customer_id", pa.string()),
-            ("charged_at", TS),
-            ("amount", MONEY),
-            ("currency", pa.string()),
-            ("category", pa.string()),
-        ]
-    ),
-    "fx_rates": pa.schema(
-        [("rate_date", pa.date32()), ("currency", pa.string()), ("rate_to_reporting", RATE)]
-    ),
-    "usage_snapshots": pa.schema(
-        [
-            ("customer_id", pa.string()),
-            ("product_id", pa.string()),
-            ("snapshot_date", pa.date32()),
-            ("metric", pa.string()),
-            ("value", MONEY),
-        ]
-    ),
+# The Arrow type of each kind of raw value (raw_value_grammar.column_types of the dbt project); a column
+# without a kind (free text), a currency and a code are strings.
+KIND_TYPES: dict[str, pa.DataType] = {
+    "integer": pa.int64(),
+    "date": pa.date32(),
+    "timestamp": TS,
+    "boolean": pa.bool_(),
 }
+
+
+def arrow_type(table: str, kind: str | None) -> pa.DataType:
+    """The type the generator writes a raw column of ``kind`` as (decimals: money, or rates in fx_rates)."""
+    if kind is not None and kind.startswith("decimal"):
+        return RATE if table == "fx_rates" else MONEY
+    return KIND_TYPES.get(kind or "", pa.string())
+
+
+def contract_schemas() -> dict[str, pa.Schema]:
+    """The raw contract's tables and columns, in order (the dbt sources), typed by their kinds."""
+    kinds = project_vars()["raw_value_grammar"]["column_types"]
+    return {
+        table.name: pa.schema(
+            [
+                (column, arrow_type(table.name, kinds.get(table.name, {}).get(column)))
+                for column in table.column_names
+            ]
+        )
+        for table in raw_contract()
+    }
+
+
+SCHEMAS: dict[str, pa.Schema] = contract_schemas()
 TABLES = tuple(SCHEMAS)
 TABLE_COLUMNS: dict[str, list[str]] = {name: list(schema.names) for name, schema in SCHEMAS.items()}
 LARGE_TABLES = ("customers", "subscription_events", "usage_charges", "one_time_charges", "usage_snapshots")

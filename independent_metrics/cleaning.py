@@ -7,7 +7,7 @@ because rejecting an event can change the state inherited by the item's later ev
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
@@ -23,6 +23,8 @@ PRICING_MODELS = ("flat", "per_unit", "usage")
 INTERVALS = ("day", "week", "month", "year")
 PRODUCT_TYPES = ("core", "add_on")
 STATE_COLUMNS = ("plan_id", "quantity", "unit_price", "currency", "discount_percent", "is_trial")
+# A check of a table's rows: the rows it rejects (true) and the reason it gives them.
+Check = tuple[pd.Series, str]
 
 # The grammar of raw values is declared once, in the var `raw_value_grammar` of the dbt project, and read
 # here as data (not as SQL): the warehouse and this reference read every raw value alike, or both reject it.
@@ -34,7 +36,7 @@ def grammar() -> dict[str, Any]:
 
 def column_kinds(table: str) -> dict[str, str]:
     """Declared type of every typed column of a raw table: integer, decimal(p, s), date, timestamp,
-    boolean, currency or code (anything not listed is free text)."""
+    boolean, currency, country or code (anything not listed is free text)."""
     return dict(grammar()["column_types"].get(table, {}))
 
 
@@ -231,6 +233,7 @@ def _parse_kind(s: pd.Series, kind: str) -> pd.Series:
         "date": parse_date,
         "boolean": parse_bool,
         "currency": parse_currency,
+        "country": parse_currency,  # ISO 3166-1 codes read like ISO 4217 ones: trimmed, upper-cased
         "code": parse_code,
     }
     if kind not in parsers:
@@ -303,7 +306,7 @@ class _Rejects:
         )
 
 
-def _first_reason(checks: Iterable[tuple[pd.Series, str]], index: pd.Index) -> pd.Series:
+def _first_reason(checks: Iterable[Check], index: pd.Index) -> pd.Series:
     reason = pd.Series(pd.NA, index=index, dtype="object")
     for bad, text in checks:
         reason = reason.mask(reason.isna() & bad.fillna(False).astype(bool), text)
@@ -314,7 +317,7 @@ def _content_key(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     return df[cols].astype("str").fillna("")
 
 
-def _take(table: str, df: pd.DataFrame, checks: list[tuple[pd.Series, str]], rej: _Rejects) -> pd.DataFrame:
+def _take(table: str, df: pd.DataFrame, checks: list[Check], rej: _Rejects) -> pd.DataFrame:
     reason = _first_reason(checks, df.index)
     bad = reason.notna()
     rej.add(table, df[bad], reason[bad])
@@ -396,8 +399,31 @@ def _base(
     return df
 
 
-def _nonneg(df: pd.DataFrame, col: str, what: str = "negative") -> tuple[pd.Series, str]:
+def _nonneg(df: pd.DataFrame, col: str, what: str = "negative") -> Check:
     return (df[col] < 0, f"{what} {col}")
+
+
+def _unknown(df: pd.DataFrame, col: str, known: pd.DataFrame) -> Check:
+    """A key that names no accepted row of the table it refers to (``known`` has the same column)."""
+    return (~df[col].isin(known[col]), f"unknown {col}")
+
+
+def _no_fx_rate(df: pd.DataFrame, day: pd.Series, fx: pd.DataFrame, rep: str, day_col: str) -> Check:
+    """A row whose currency has no exchange rate on or before ``day`` (the day of its ``day_col``)."""
+    return (fx_lookup(fx, df["currency"], day, rep).isna(), f"no fx rate on or before {day_col}")
+
+
+def _checked(
+    table: str,
+    raw: dict[str, pd.DataFrame],
+    rej: _Rejects,
+    checks: Callable[[pd.DataFrame], list[Check]],
+    earliest_valid_date: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """The typed rows of one raw table (``_base``) that also pass the table's own ``checks``, given as a
+    function of the typed frame; the first failing check gives a row's reason."""
+    df = _base(table, raw[table], rej, earliest_valid_date=earliest_valid_date)
+    return _take(table, df, checks(df), rej)
 
 
 # --------------------------------------------------------------------------- events
@@ -478,7 +504,7 @@ def _clean_events(
         ev,
         [
             (~ev["event_type"].isin(EVENT_TYPES), "unknown event_type"),
-            (~ev["customer_id"].isin(customers["customer_id"]), "unknown customer_id"),
+            _unknown(ev, "customer_id", customers),
             (needs_plan & ev["plan_id"].isna(), "missing plan_id on item_started/item_changed"),
             (ev["plan_id"].notna() & ~ev["plan_id"].isin(plans["plan_id"]), "unknown plan_id"),
             _nonneg(ev, "quantity"),
@@ -522,13 +548,10 @@ def clean(
     rej = _Rejects()
     out: dict[str, pd.DataFrame] = {}
 
-    c = _base("customers", raw["customers"], rej)
-    c = _take("customers", c, [_nonneg(c, "employee_count")], rej)
-    out["customers"] = c
-
-    p = _base("products", raw["products"], rej)
-    p = _take("products", p, [(~p["product_type"].isin(PRODUCT_TYPES), "unknown product_type")], rej)
-    out["products"] = p
+    c = out["customers"] = _checked("customers", raw, rej, lambda df: [_nonneg(df, "employee_count")])
+    p = out["products"] = _checked(
+        "products", raw, rej, lambda df: [(~df["product_type"].isin(PRODUCT_TYPES), "unknown product_type")]
+    )
 
     pl = _base("plans", raw["plans"], rej)
     pl["billing_interval_count"] = pl["billing_interval_count"].fillna(1.0)
@@ -536,7 +559,7 @@ def clean(
         "plans",
         pl,
         [
-            (~pl["product_id"].isin(p["product_id"]), "unknown product_id"),
+            _unknown(pl, "product_id", p),
             (~pl["pricing_model"].isin(PRICING_MODELS), "unknown pricing_model"),
             (~pl["billing_interval"].isin(INTERVALS), "unknown billing_interval"),
             (pl["billing_interval_count"] < 1, "billing_interval_count below 1"),
@@ -547,70 +570,42 @@ def clean(
     )
     out["plans"] = pl
 
-    fx = _base("fx_rates", raw["fx_rates"], rej, earliest_valid_date=earliest)
-    fx = _take("fx_rates", fx, [(fx["rate_to_reporting"] <= 0, "rate_to_reporting not positive")], rej)
-    out["fx_rates"] = fx
-
-    lim = _base("plan_limits", raw["plan_limits"], rej)
-    lim = _take(
-        "plan_limits",
-        lim,
-        [(~lim["plan_id"].isin(pl["plan_id"]), "unknown plan_id"), _nonneg(lim, "limit_value")],
+    fx = out["fx_rates"] = _checked(
+        "fx_rates",
+        raw,
         rej,
+        lambda df: [(df["rate_to_reporting"] <= 0, "rate_to_reporting not positive")],
+        earliest,
+    )
+    lim = _checked(
+        "plan_limits", raw, rej, lambda df: [_unknown(df, "plan_id", pl), _nonneg(df, "limit_value")]
     )
     lim["per_unit_limit"] = lim["per_unit_limit"].fillna(False).astype(bool)
     out["plan_limits"] = lim
 
     out["subscription_events"] = _clean_events(raw["subscription_events"], c, pl, fx, rep, rej, earliest)
 
-    u = _base("usage_charges", raw["usage_charges"], rej, earliest_valid_date=earliest)
-    usage_plans = pl.loc[pl["pricing_model"] == "usage", "plan_id"]
-    u = _take(
-        "usage_charges",
-        u,
-        [
-            (~u["customer_id"].isin(c["customer_id"]), "unknown customer_id"),
-            (~u["plan_id"].isin(pl["plan_id"]), "unknown plan_id"),
-            (~u["plan_id"].isin(usage_plans), "plan is not a usage plan"),
-            (u["period_end"] < u["period_start"], "period_end before period_start"),
-            _nonneg(u, "amount"),
-            _nonneg(u, "usage_quantity"),
-            (
-                fx_lookup(fx, u["currency"], u["period_start"], rep).isna(),
-                "no fx rate on or before period_start",
-            ),
+    usage_plans = pl[pl["pricing_model"] == "usage"]
+    # The tables of dated rows that refer to the ones above: each one's own checks, in order.
+    dated_row_checks: dict[str, Callable[[pd.DataFrame], list[Check]]] = {
+        "usage_charges": lambda df: [
+            _unknown(df, "customer_id", c),
+            _unknown(df, "plan_id", pl),
+            (~df["plan_id"].isin(usage_plans["plan_id"]), "plan is not a usage plan"),
+            (df["period_end"] < df["period_start"], "period_end before period_start"),
+            _nonneg(df, "amount"),
+            _nonneg(df, "usage_quantity"),
+            _no_fx_rate(df, df["period_start"], fx, rep, "period_start"),
         ],
-        rej,
-    )
-    out["usage_charges"] = u
-
-    o = _base("one_time_charges", raw["one_time_charges"], rej, earliest_valid_date=earliest)
-    o = _take(
-        "one_time_charges",
-        o,
-        [
-            (~o["customer_id"].isin(c["customer_id"]), "unknown customer_id"),
-            _nonneg(o, "amount"),
-            (
-                fx_lookup(fx, o["currency"], o["charged_at"].dt.tz_convert(None).dt.floor("D"), rep).isna(),
-                "no fx rate on or before charged_at",
-            ),
+        "one_time_charges": lambda df: [
+            _unknown(df, "customer_id", c),
+            _nonneg(df, "amount"),
+            _no_fx_rate(df, df["charged_at"].dt.tz_convert(None).dt.floor("D"), fx, rep, "charged_at"),
         ],
-        rej,
-    )
-    out["one_time_charges"] = o
-
-    s = _base("usage_snapshots", raw["usage_snapshots"], rej, earliest_valid_date=earliest)
-    s = _take(
-        "usage_snapshots",
-        s,
-        [
-            (~s["customer_id"].isin(c["customer_id"]), "unknown customer_id"),
-            (~s["product_id"].isin(p["product_id"]), "unknown product_id"),
-        ],
-        rej,
-    )
-    out["usage_snapshots"] = s
+        "usage_snapshots": lambda df: [_unknown(df, "customer_id", c), _unknown(df, "product_id", p)],
+    }
+    for table, checks in dated_row_checks.items():
+        out[table] = _checked(table, raw, rej, checks, earliest)
 
     for name in list(out):
         out[name] = out[name].drop(columns="_row").reset_index(drop=True)

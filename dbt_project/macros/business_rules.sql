@@ -62,6 +62,38 @@
 {%- endmacro %}
 
 
+{#- The rows of a checked model (staging, intermediate/billing) that no check rejected: rejection_reason is
+    null. With build_scope_only, only the rows of the customers this build recomputes (in_build_scope), as a
+    per-customer model reads its inputs. -#}
+{% macro accepted_rows(relation, build_scope_only=false) -%}
+    select * from {{ relation }}
+    where rejection_reason is null
+    {%- if build_scope_only %}
+        and {{ in_build_scope('customer_id') }}
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- The customer-months of int_customer_mrr_changes that the marts read: those through the as-of month (the
+    later change points are known future changes); for a per-customer mart (per_customer_mart), only the
+    customers its build recomputes (in_build_scope, scope 'marts'). -#}
+{% macro customer_changes_through_as_of(per_customer_mart=false) -%}
+    select * from {{ ref('int_customer_mrr_changes') }}
+    where month <= {{ as_of_month() }}
+    {%- if per_customer_mart %}
+        and {{ in_build_scope('customer_id', 'marts') }}
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- The company-wide rows of the MRR bridge (size_segment 'all', every segment together), one per month:
+    what the monthly retention and expansion marts start from. -#}
+{% macro mrr_bridge_total() -%}
+    select * from {{ ref('mart_mrr_bridge') }}
+    where size_segment = 'all'
+{%- endmacro %}
+
+
 {#- The movement type of a customer-month whose MRR changed (metrics spec §2), tested in this order. -#}
 {% macro movement_type(mrr_start, mrr_end, is_first_active_month) -%}
     case

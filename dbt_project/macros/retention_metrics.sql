@@ -1,5 +1,32 @@
-{#- Retention and expansion formulas that are not a column of a single mart (metrics spec §5 and §8), one
+{#- Retention and expansion formulas that are not a column of a single mart (metrics spec §4, §5 and §8), one
     macro each so models and tests apply the same formula. Rates are fractions (1.10 = 110 %). -#}
+
+{#- The customer-based retention totals of a window (metrics spec §4): the customers active at the end of its
+    start month (MRR > 0), their MRR then and at the end of its end month, one row per window. NRR is
+    mrr_end / mrr_start, GRR mrr_retained / mrr_start. A window with no customer at the start has no row. -#}
+{% macro starting_customer_totals(windows, window_keys, start_month, end_month, customer_months='customer_months') -%}
+    select
+        {%- for key in window_keys %}
+        {{ windows }}.{{ key }},
+        {%- endfor %}
+        count(*) as customers_start,
+        sum(case when at_end.mrr > 0 then 1 else 0 end) as customers_retained,
+        sum(at_start.mrr) as mrr_start,
+        sum(at_end.mrr) as mrr_end,
+        sum(least(at_start.mrr, at_end.mrr)) as mrr_retained
+    from {{ windows }}
+    inner join {{ customer_months }} as at_start
+        on at_start.month = {{ start_month }}
+        and at_start.is_active
+    inner join {{ customer_months }} as at_end
+        on at_start.customer_id = at_end.customer_id
+        and at_end.month = {{ end_month }}
+    group by
+        {%- for key in window_keys %}
+        {{ windows }}.{{ key }}{{ "," if not loop.last }}
+        {%- endfor %}
+{%- endmacro %}
+
 
 {#- Annualised logo churn from a monthly rate: 1 − (1 − monthly)^12 (the chance of churning within a year
     at a constant monthly rate). The power is computed in double (rate_power) and rounded to 10 decimals. -#}

@@ -39,16 +39,19 @@
     )
 {%- endmacro %}
 {% macro duckdb__exact_divide(numerator, denominator) -%}
-    {#- Both sides as integers of millionths; the quotient in millionths, rounded half away from zero. -#}
+    {{ duckdb_rounded_quotient(numerator, denominator, 6) }}
+{%- endmacro %}
+
+{#- DuckDB: both sides as hugeint counts of millionths; the quotient in units of 10^-places, rounded half away
+    from zero by integer division with half the divisor added, as decimal(38, places). -#}
+{% macro duckdb_rounded_quotient(numerator, denominator, places) -%}
+    {%- set n = 'cast(abs(cast(' ~ numerator ~ ' as decimal(38, 6))) * 1000000 as hugeint)' -%}
+    {%- set d = 'cast(abs(cast(' ~ denominator ~ ' as decimal(38, 6))) * 1000000 as hugeint)' -%}
     (cast(
         sign({{ numerator }}) * sign({{ denominator }})
-        * (
-            (cast(abs(cast({{ numerator }} as decimal(38, 6))) * 1000000 as hugeint) * 1000000 * 2
-                + cast(abs(cast({{ denominator }} as decimal(38, 6))) * 1000000 as hugeint))
-            // (2 * cast(abs(cast({{ denominator }} as decimal(38, 6))) * 1000000 as hugeint))
-        )
+        * (({{ n }} * 1{{ '0' * places }} * 2 + {{ d }}) // (2 * {{ d }}))
         as decimal(38, 0)
-    ) * cast(0.000001 as decimal(7, 6)))
+    ) * cast(0.{{ '0' * (places - 1) }}1 as decimal({{ places + 1 }}, {{ places }})))
 {%- endmacro %}
 
 {#- Money times an exchange rate, rounded to the stored scale. Both sides are widened first: engines
@@ -84,16 +87,5 @@
     end
 {%- endmacro %}
 {% macro duckdb__ratio(numerator, denominator) -%}
-    case
-        when {{ denominator }} <> 0 then
-            (cast(
-                sign({{ numerator }}) * sign({{ denominator }})
-                * (
-                    (cast(abs(cast({{ numerator }} as decimal(38, 6))) * 1000000 as hugeint) * 10000000000 * 2
-                        + cast(abs(cast({{ denominator }} as decimal(38, 6))) * 1000000 as hugeint))
-                    // (2 * cast(abs(cast({{ denominator }} as decimal(38, 6))) * 1000000 as hugeint))
-                )
-                as decimal(38, 0)
-            ) * cast(0.0000000001 as decimal(11, 10)))
-    end
+    case when {{ denominator }} <> 0 then {{ duckdb_rounded_quotient(numerator, denominator, 10) }} end
 {%- endmacro %}

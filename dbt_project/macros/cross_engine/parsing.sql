@@ -20,7 +20,7 @@
 
 
 {#- The declared type of a raw column (raw_value_grammar.column_types): integer, decimal(p, s), date,
-    timestamp, boolean, currency or code. -#}
+    timestamp, boolean, currency, country or code. -#}
 {% macro raw_column_type(table_name, column_name) -%}
     {%- set table_types = raw_value_grammar()['column_types'].get(table_name, {}) -%}
     {%- if column_name not in table_types -%}
@@ -44,7 +44,8 @@
         {{ parse_date(expression) }}
     {%- elif data_type == 'boolean' -%}
         {{ parse_boolean(expression) }}
-    {%- elif data_type == 'currency' -%}
+    {%- elif data_type in ['currency', 'country'] -%}
+        {#- ISO 4217 and ISO 3166-1 codes read alike: trimmed, upper-cased -#}
         {{ parse_currency(expression) }}
     {%- elif data_type == 'code' -%}
         lower(nullif(trim({{ expression }}), ''))

@@ -126,14 +126,7 @@
             describe select * from {{ saas_warehouse.raw_file_reader([file], csv_files | length > 0) }}
         {%- endset -%}
         {%- set file_columns = run_query(describe_sql).columns[0].values() | map('lower') | list -%}
-        {%- for column in columns -%}
-            {%- if column.meta.get('required', false) and column.name not in file_columns -%}
-                {{ exceptions.raise_compiler_error(
-                    "Raw file " ~ file ~ " lacks the required column '" ~ column.name ~ "' of table '"
-                    ~ table_name ~ "' (it has: " ~ file_columns | join(', ') ~ ")."
-                ) }}
-            {%- endif -%}
-        {%- endfor -%}
+        {%- do require_contract_columns(table_name, columns, file_columns, "Raw file " ~ file) -%}
         {%- do present_by_file.update({file: file_columns}) -%}
     {%- endfor -%}
 
@@ -187,14 +180,7 @@
         {{ return('(select ' ~ contract_columns_as_text(columns) ~ ' from (select 1 as no_rows) as no_rows where 1 = 0)') }}
     {%- endif -%}
     {%- set present = adapter.get_columns_in_relation(raw_relation) | map(attribute='name') | map('lower') | list -%}
-    {%- for column in columns -%}
-        {%- if column.meta.get('required', false) and column.name not in present -%}
-            {{ exceptions.raise_compiler_error(
-                "Raw table " ~ raw_relation ~ " lacks the required column '" ~ column.name ~ "' of table '"
-                ~ table_name ~ "' (it has: " ~ present | join(', ') ~ ")."
-            ) }}
-        {%- endif -%}
-    {%- endfor -%}
+    {%- do require_contract_columns(table_name, columns, present, "Raw table " ~ raw_relation) -%}
     {%- set reader_sql -%}
         (select {{ contract_columns_as_text(columns, present) }}
         from {{ raw_relation }})
@@ -227,5 +213,18 @@
             ~ ' using parquet select * from ' ~ node.schema ~ '.' ~ node.alias
         ) -%}
         {{ log('exported ' ~ node.schema ~ '.' ~ node.alias, info=true) }}
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{#- Fails the build, naming the file or table, when a column the contract requires is not present. -#}
+{% macro require_contract_columns(table_name, columns, present, described_as) -%}
+    {%- for column in columns -%}
+        {%- if column.meta.get('required', false) and column.name not in present -%}
+            {{ exceptions.raise_compiler_error(
+                described_as ~ " lacks the required column '" ~ column.name ~ "' of table '"
+                ~ table_name ~ "' (it has: " ~ present | join(', ') ~ ")."
+            ) }}
+        {%- endif -%}
     {%- endfor -%}
 {%- endmacro %}

@@ -102,3 +102,144 @@
         then '{{ column_label }} ' || {{ quoted_excerpt('trim(' ~ raw_expression ~ ')') }}
             || ' is before the earliest valid date {{ earliest_valid_date() }}'
 {%- endmacro %}
+
+
+{#- The meta of one column of a raw table ({} at parse time). -#}
+{% macro raw_column_meta(table_name, column_name) -%}
+    {%- if not execute -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {{ return(raw_table_definition(table_name).columns[column_name].meta) }}
+{%- endmacro %}
+
+
+{#- The name of each contract column in staging and after: its meta staged_as, else the raw name. -#}
+{% macro staged_column_names(table_name) -%}
+    {%- set names = [] -%}
+    {%- for column in raw_column_names(table_name) -%}
+        {%- do names.append(raw_column_meta(table_name, column).get('staged_as', column)) -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{%- endmacro %}
+
+
+{#- How a rejection reason names the type a value failed to parse as; none for the types whose parser
+    never fails (currency, country, code: any text reads). -#}
+{% macro raw_type_label(table_name, column_name) -%}
+    {%- set data_type = raw_value_grammar()['column_types'].get(table_name, {}).get(column_name, 'text') -%}
+    {%- set labels = {
+        'integer': 'whole number', 'date': 'date', 'timestamp': 'ISO 8601 timestamp', 'boolean': 'boolean'
+    } -%}
+    {{ return('number' if data_type.startswith('decimal') else labels.get(data_type)) }}
+{%- endmacro %}
+
+
+{#- The select list that types every contract column of a raw table: a column with a declared type
+    (raw_value_grammar.column_types) through parse_raw, any other column trimmed with empty as null; and,
+    for each typed column, its raw text as <column>_raw, which rejection reasons quote. -#}
+{% macro typed_raw_columns(table_name) -%}
+    {%- set types = raw_value_grammar()['column_types'].get(table_name, {}) -%}
+    {%- set typed = [] -%}
+    {%- set raw_copies = [] -%}
+    {%- for column in raw_column_names(table_name) -%}
+        {%- if column in types -%}
+            {%- do typed.append(parse_raw(table_name, column) ~ ' as ' ~ column) -%}
+            {%- do raw_copies.append(column ~ ' as ' ~ column ~ '_raw') -%}
+        {%- else -%}
+            {%- do typed.append("nullif(trim(" ~ column ~ "), '') as " ~ column) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ (typed + raw_copies) | join(',\n        ') }}
+{%- endmacro %}
+
+
+{#- CASE WHEN branches, in the order given, for values of a raw table that cannot be used: 'missing
+    <column>' when blank (unless blank_allowed); '<column> '<value>' is not a valid <type>' when present but
+    unreadable as its declared type; 'unknown <column> '<value>'' for a code outside its meta
+    accepted_values. -#}
+{% macro unusable_value_reasons(table_name, column_names, blank_allowed=false) -%}
+    {%- for column in column_names -%}
+        {%- set type_label = raw_type_label(table_name, column) %}
+        {%- if type_label and blank_allowed %}
+        {{ optional_value_reason(column ~ '_raw', column, column, type_label) }}
+        {%- elif type_label %}
+        {{ required_value_reason(column ~ '_raw', column, column, type_label) }}
+        {%- elif not blank_allowed %}
+        when {{ column }} is null then 'missing {{ column }}'
+        {%- endif %}
+        {{- unknown_code_reason(table_name, column) }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#- The CASE WHEN branch of a code (a column of type code) outside its meta accepted_values; nothing for
+    a column without accepted_values. -#}
+{% macro unknown_code_reason(table_name, column_name) -%}
+    {%- set accepted_values = raw_column_meta(table_name, column_name).get('accepted_values') -%}
+    {%- if accepted_values %}
+        when {{ column_name }} not in ({% for value in accepted_values %}{{ sql_string(value) }}{{ ", " if not loop.last }}{% endfor %})
+            then 'unknown {{ column_name }} ' || {{ quoted_excerpt(column_name ~ '_raw') }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A staging model, written from its raw table's declaration in _sources.yml: exact copies of a raw row
+    collapsed (collapse_exact_duplicates), every column typed (typed_raw_columns), each row flagged with the
+    first rejection reason of the model's own checks (the CASE WHEN branches the model gives in its call
+    block, tested in order), and the rows sharing the table's meta key ranked (rank_within_key): rank 1 is
+    kept, the others are rejected with duplicate_reason. The columns keep the contract's order and names
+    (meta staged_as renames), then source_row_count, row_hash and rejection_reason. -#}
+{% macro staged_raw_table(table_name, per_customer=false, prefer='', duplicate_reason=none, defaults={}) -%}
+    {%- set key_columns = raw_table_definition(table_name).meta.key if execute else ['placeholder'] -%}
+    {%- set duplicate_reason = duplicate_reason
+        or 'duplicate ' ~ key_columns | join(' and ') ~ ' with different content (kept one by content order)' -%}
+    {%- set staged_names = staged_column_names(table_name) -%}
+with collapsed as (
+    {{ collapse_exact_duplicates(table_name, per_customer=per_customer) }}
+),
+
+typed as (
+    select
+        {{ typed_raw_columns(table_name) }},
+        source_row_count,
+        row_hash
+    from collapsed
+),
+
+flagged as (
+    select
+        *,
+        case
+            {{- caller() }}
+        end as rejection_reason
+    from typed
+),
+
+ranked as (
+    {{ rank_within_key('flagged', key_columns | join(', '), 'rank_in_key', prefer) }}
+),
+
+final as (
+    select
+        {%- for column in raw_column_names(table_name) %}
+        {%- set staged_name = staged_names[loop.index0] %}
+        {%- if column in defaults %}
+        coalesce({{ column }}, {{ defaults[column] }}) as {{ staged_name }},
+        {%- elif staged_name != column %}
+        {{ column }} as {{ staged_name }},
+        {%- else %}
+        {{ column }},
+        {%- endif %}
+        {%- endfor %}
+        source_row_count,
+        row_hash,
+        case
+            when rejection_reason is null and rank_in_key > 1
+                then {{ sql_string(duplicate_reason) }}
+            else rejection_reason
+        end as rejection_reason
+    from ranked
+)
+
+select * from final
+{%- endmacro %}

@@ -19,15 +19,10 @@ with rejected_events as (
 ),
 
 usable_plans as (
-    select
-        plan_id,
-        pricing_model,
-        list_price,
-        currency,
-        billing_interval,
-        billing_interval_count
-    from {{ ref('int_plans_validated') }}
-    where rejection_reason is null
+    {{ usable_rows(
+        ref('int_plans_validated'),
+        ['plan_id', 'pricing_model', 'list_price', 'currency', 'billing_interval', 'billing_interval_count']
+    ) }}
 ),
 
 fx_rate_ranges as (

@@ -6,22 +6,15 @@
 -- customer starts a new item), or whose customer differs from the one that started the item.
 -- Events of an item are ordered by occurred_at, recorded_at, event_id.
 with staged_events as (
-    select * from {{ ref('stg_billing__subscription_events') }}
-    where rejection_reason is null
-        and {{ in_build_scope('customer_id') }}
+    {{ usable_rows(ref('stg_billing__subscription_events'), per_customer=true) }}
 ),
 
 known_customers as (
-    select customer_id from {{ ref('stg_billing__customers') }}
-    where rejection_reason is null
+    {{ usable_rows(ref('stg_billing__customers'), ['customer_id']) }}
 ),
 
 known_plans as (
-    select
-        plan_id,
-        currency as plan_currency
-    from {{ ref('int_plans_validated') }}
-    where rejection_reason is null
+    {{ usable_rows(ref('int_plans_validated'), ['plan_id', 'currency as plan_currency']) }}
 ),
 
 fx_rate_ranges as (
@@ -48,11 +41,8 @@ with_currency as (
                     then known_plans.plan_currency
             end
         ) as currency_set,
-        known_customers.customer_id is not null as is_known_customer,
         known_plans.plan_id is not null as is_known_plan
     from with_previous_plan
-    left join known_customers
-        on with_previous_plan.customer_id = known_customers.customer_id
     left join known_plans
         on with_previous_plan.plan_id = known_plans.plan_id
 ),
@@ -61,7 +51,7 @@ referenced as (
     select
         with_currency.*,
         case
-            when not with_currency.is_known_customer
+            when known_customers.customer_id is null
                 then {{ unknown_reference_reason('with_currency.customer_id') }}
             when with_currency.plan_id is not null and not with_currency.is_known_plan
                 then {{ unknown_reference_reason('with_currency.plan_id') }}
@@ -69,6 +59,8 @@ referenced as (
                 then {{ no_exchange_rate_reason('with_currency.currency_set', 'cast(with_currency.occurred_at as date)') }}
         end as reference_problem
     from with_currency
+    left join known_customers
+        on with_currency.customer_id = known_customers.customer_id
     {{ fx_rate_join('with_currency.currency_set', 'cast(with_currency.occurred_at as date)') }}
 ),
 
@@ -112,20 +104,11 @@ lifecycle_checked as (
 ),
 
 final as (
+    -- the event's columns as staged
     select
-        event_id,
-        occurred_at,
-        recorded_at,
-        customer_id,
-        subscription_id,
-        item_id,
-        event_type,
-        plan_id,
-        quantity,
-        unit_price,
-        currency,
-        discount_percent,
-        is_trial,
+        {%- for column in staged_column_names('subscription_events') %}
+        {{ column }},
+        {%- endfor %}
         coalesce(reference_problem, lifecycle_problem) as rejection_reason
     from lifecycle_checked
 )

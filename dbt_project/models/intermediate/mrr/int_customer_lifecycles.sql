@@ -8,8 +8,7 @@
 -- A table rebuilt on every build (it depends on the as-of month), from the per-customer models that
 -- incremental builds keep current.
 with customer_changes as (
-    select * from {{ ref('int_customer_mrr_changes') }}
-    where month <= {{ as_of_month() }}
+    {{ customer_changes_through_as_of() }}
 ),
 
 first_active_months as (
@@ -77,12 +76,9 @@ final as (
         first_movements.first_expansion_month,
         first_movements.first_upsell_month
     from first_active_months
-    left join first_paying_item_days
-        on first_active_months.customer_id = first_paying_item_days.customer_id
-    left join first_usage_days
-        on first_active_months.customer_id = first_usage_days.customer_id
-    left join first_movements
-        on first_active_months.customer_id = first_movements.customer_id
+    {{ left_join_each(
+        'first_active_months', ['first_paying_item_days', 'first_usage_days', 'first_movements'], 'customer_id'
+    ) }}
 )
 
 select * from final

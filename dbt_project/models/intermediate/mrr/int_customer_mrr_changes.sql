@@ -16,9 +16,7 @@ with product_changes as (
 
 product_mechanisms as (
     select
-        customer_id,
-        month,
-        product_type,
+        *,
         recurring_mrr_end + usage_mrr_end - recurring_mrr_start - usage_mrr_start as delta,
         recurring_mrr_end - recurring_mrr_start as recurring_delta,
         usage_mrr_end - usage_mrr_start as usage_delta,

@@ -11,8 +11,7 @@ with states as (
 ),
 
 plans as (
-    select * from {{ ref('int_plans_validated') }}
-    where rejection_reason is null
+    {{ accepted_rows(ref('int_plans_validated')) }}
 ),
 
 fx_rate_ranges as (

@@ -9,14 +9,11 @@
 -- plan (a usage plan's empty list price) falls back to that plan's list price. A pause lasts until
 -- item_resumed.
 with usable_events as (
-    select * from {{ ref('int_subscription_events_validated') }}
-    where rejection_reason is null
-        and {{ in_build_scope('customer_id') }}
+    {{ accepted_rows(ref('int_subscription_events_validated'), build_scope_only=true) }}
 ),
 
 plans as (
-    select * from {{ ref('int_plans_validated') }}
-    where rejection_reason is null
+    {{ accepted_rows(ref('int_plans_validated')) }}
 ),
 
 with_plan as (
@@ -68,9 +65,9 @@ plan_price_periods as (
     from state_inputs
 ),
 
-filled as (
+final as (
     select
-        event_id,
+        event_id as item_state_id,
         customer_id,
         subscription_id,
         item_id,
@@ -93,24 +90,6 @@ filled as (
         {{ fill_forward('is_trial_input', 'item_id', event_order()) }} as is_trial,
         {{ fill_forward('status_input', 'item_id', event_order()) }} as status
     from plan_price_periods
-),
-
-final as (
-    select
-        event_id as item_state_id,
-        customer_id,
-        subscription_id,
-        item_id,
-        valid_from,
-        valid_to,
-        plan_id,
-        quantity,
-        unit_price,
-        currency,
-        discount_percent,
-        is_trial,
-        status
-    from filled
 )
 
 select * from final

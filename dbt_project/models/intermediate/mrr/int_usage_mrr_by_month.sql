@@ -5,9 +5,7 @@
 -- its amount exactly. Every month of the period is kept (also after the as-of month: the marts cut at
 -- the as-of month), so that incremental builds do not depend on the as-of date.
 with charges as (
-    select * from {{ ref('int_usage_charges_validated') }}
-    where rejection_reason is null
-        and {{ in_build_scope('customer_id') }}
+    {{ accepted_rows(ref('int_usage_charges_validated'), build_scope_only=true) }}
 ),
 
 month_range as (

@@ -1,12 +1,14 @@
 -- One row per usable customer: descriptive attributes, size segment (metrics spec §6), cohort (the
 -- first active month), and the state at the as-of month: MRR and the number of core products held.
 with customers as (
-    select * from {{ ref('stg_billing__customers') }}
-    where rejection_reason is null
+    {{ accepted_rows(ref('stg_billing__customers')) }}
 ),
 
 lifecycles as (
-    select * from {{ ref('int_customer_lifecycles') }}
+    select
+        customer_id,
+        first_active_month
+    from {{ ref('int_customer_lifecycles') }}
 ),
 
 current_mrr as (
@@ -54,12 +56,7 @@ final as (
         coalesce(current_mrr.mrr, cast(0 as {{ money_type() }})) as current_mrr,
         coalesce(core_products.core_product_count, 0) as core_product_count
     from customers
-    left join lifecycles
-        on customers.customer_id = lifecycles.customer_id
-    left join current_mrr
-        on customers.customer_id = current_mrr.customer_id
-    left join core_products
-        on customers.customer_id = core_products.customer_id
+    {{ left_join_each('customers', ['lifecycles', 'current_mrr', 'core_products'], 'customer_id') }}
 )
 
 select * from final

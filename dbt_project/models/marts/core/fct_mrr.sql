@@ -3,17 +3,18 @@
 -- month through the as-of month (months after churn included, with mrr 0). The level of a month is
 -- the one set by the customer's latest change on or before it.
 with customer_changes as (
-    select * from {{ ref('int_customer_mrr_changes') }}
-    where month <= {{ as_of_month() }}
-        and {{ in_build_scope('customer_id', 'marts') }}
+    {{ customer_changes_through_as_of(per_customer_mart=true) }}
 ),
 
 months as (
-    select * from {{ ref('int_months') }}
+    select month from {{ ref('int_months') }}
 ),
 
 lifecycles as (
-    select * from {{ ref('int_customer_lifecycles') }}
+    select
+        customer_id,
+        first_active_month
+    from {{ ref('int_customer_lifecycles') }}
 ),
 
 level_ranges as (

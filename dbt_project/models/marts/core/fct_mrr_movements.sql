@@ -4,13 +4,14 @@
 -- the signed amounts of the mechanisms (§3, var mechanisms), which are filled on expansion and contraction
 -- rows (macro is_split_into_mechanisms), sum exactly to delta there, and are 0 on the other rows.
 with customer_changes as (
-    select * from {{ ref('int_customer_mrr_changes') }}
-    where month <= {{ as_of_month() }}
-        and {{ in_build_scope('customer_id', 'marts') }}
+    {{ customer_changes_through_as_of(per_customer_mart=true) }}
 ),
 
 lifecycles as (
-    select * from {{ ref('int_customer_lifecycles') }}
+    select
+        customer_id,
+        first_active_month
+    from {{ ref('int_customer_lifecycles') }}
 ),
 
 classified as (

@@ -19,10 +19,7 @@ months as (
 ),
 
 segments as (
-    {%- for segment in ['all'] + size_segments() %}
-    select '{{ segment }}' as size_segment
-    {{- "\n    union all" if not loop.last }}
-    {%- endfor %}
+    {{ listed_values('size_segment', ['all'] + size_segments()) }}
 ),
 
 movements_by_segment as (
@@ -63,23 +60,10 @@ monthly_movements as (
 ),
 
 grid as (
-    select
-        months.month,
-        segments.size_segment,
-        coalesce(monthly_movements.new_mrr, 0) as new_mrr,
-        coalesce(monthly_movements.reactivation_mrr, 0) as reactivation_mrr,
-        coalesce(monthly_movements.expansion_mrr, 0) as expansion_mrr,
-        coalesce(monthly_movements.contraction_mrr, 0) as contraction_mrr,
-        coalesce(monthly_movements.churn_mrr, 0) as churn_mrr,
-        coalesce(monthly_movements.net_mrr_change, 0) as net_mrr_change,
-        coalesce(monthly_movements.customers_new, 0) as customers_new,
-        coalesce(monthly_movements.customers_reactivated, 0) as customers_reactivated,
-        coalesce(monthly_movements.customers_churned, 0) as customers_churned
-    from months
-    cross join segments
-    left join monthly_movements
-        on months.month = monthly_movements.month
-        and segments.size_segment = monthly_movements.size_segment
+    {{ zero_filled_grid('months', 'segments', 'size_segment', 'monthly_movements', [
+        'new_mrr', 'reactivation_mrr', 'expansion_mrr', 'contraction_mrr', 'churn_mrr', 'net_mrr_change',
+        'customers_new', 'customers_reactivated', 'customers_churned'
+    ]) }}
 ),
 
 with_levels as (

@@ -7,12 +7,16 @@
 --   first active day, first upsell and expansion months: int_customer_lifecycles
 --   day of the first upsell / expansion: the last day of that month (the month-end snapshot that shows it)
 with bridge as (
-    select * from {{ ref('mart_mrr_bridge') }}
-    where size_segment = 'all'
+    {{ mrr_bridge_total() }}
 ),
 
-movements as (
-    select * from {{ ref('fct_mrr_movements') }}
+upsell_movements as (
+    select
+        month,
+        customer_id,
+        upsell_mrr
+    from {{ ref('fct_mrr_movements') }}
+    where upsell_mrr > 0
 ),
 
 customer_firsts as (
@@ -49,10 +53,9 @@ upsell_changes as (
         product_changes.month,
         count(*) as upsell_changes
     from {{ ref('int_customer_product_mrr_changes') }} as product_changes
-    inner join movements
-        on product_changes.customer_id = movements.customer_id
-        and product_changes.month = movements.month
-        and movements.upsell_mrr > 0
+    inner join upsell_movements
+        on product_changes.customer_id = upsell_movements.customer_id
+        and product_changes.month = upsell_movements.month
     where product_changes.month <= {{ as_of_month() }}
         and product_changes.recurring_mrr_start > 0
         and product_changes.recurring_mrr_end > 0
@@ -66,8 +69,7 @@ upsell_amounts as (
         month,
         count(*) as upsell_customers,
         sum(upsell_mrr) as upsell_mrr
-    from movements
-    where upsell_mrr > 0
+    from upsell_movements
     group by month
 ),
 
@@ -100,16 +102,9 @@ combined as (
         days_to_first_upsell.total_days as first_upsell_total_days,
         days_to_first_expansion.median_days as median_days_to_first_expansion
     from bridge
-    left join one_time_revenue
-        on bridge.month = one_time_revenue.month
-    left join upsell_amounts
-        on bridge.month = upsell_amounts.month
-    left join upsell_changes
-        on bridge.month = upsell_changes.month
-    left join days_to_first_upsell
-        on bridge.month = days_to_first_upsell.month
-    left join days_to_first_expansion
-        on bridge.month = days_to_first_expansion.month
+    {{ left_join_each('bridge', [
+        'one_time_revenue', 'upsell_amounts', 'upsell_changes', 'days_to_first_upsell', 'days_to_first_expansion'
+    ], 'month') }}
 ),
 
 final as (

@@ -5,12 +5,14 @@
 --   stage = the highest stage of the seed expansion_maturity_thresholds whose two minimums are both met
 --   (a blank minimum is always met; a null figure meets no minimum, so such a month is stage 1).
 with bridge as (
-    select * from {{ ref('mart_mrr_bridge') }}
-    where size_segment = 'all'
+    {{ mrr_bridge_total() }}
 ),
 
 retention_ttm as (
-    select * from {{ ref('mart_retention_ttm') }}
+    select
+        month,
+        nrr_ttm
+    from {{ ref('mart_retention_ttm') }}
 ),
 
 thresholds as (
@@ -40,30 +42,34 @@ figures as (
         on retention_ttm.month = trailing_sums.month
 ),
 
+-- the highest stage whose two minimums are met (null when none is)
 stages as (
     select
         figures.month,
+        figures.expansion_share_of_new_arr,
+        figures.nrr_ttm,
         max(thresholds.stage) as stage
     from figures
-    inner join thresholds
+    left join thresholds
         on (
             thresholds.min_expansion_share_of_new_arr is null
             or figures.expansion_share_of_new_arr >= thresholds.min_expansion_share_of_new_arr
         )
         and (thresholds.min_nrr_ttm is null or figures.nrr_ttm >= thresholds.min_nrr_ttm)
-    group by figures.month
+    group by
+        figures.month,
+        figures.expansion_share_of_new_arr,
+        figures.nrr_ttm
 ),
 
 final as (
     select
-        figures.month,
-        figures.expansion_share_of_new_arr,
-        figures.nrr_ttm,
+        stages.month,
+        stages.expansion_share_of_new_arr,
+        stages.nrr_ttm,
         cast(stages.stage as integer) as stage,
         thresholds.stage_name
-    from figures
-    left join stages
-        on figures.month = stages.month
+    from stages
     left join thresholds
         on stages.stage = thresholds.stage
 )

@@ -11,8 +11,7 @@ with movements as (
 ),
 
 bridge as (
-    select * from {{ ref('mart_mrr_bridge') }}
-    where size_segment = 'all'
+    {{ mrr_bridge_total() }}
 ),
 
 mechanism_amounts as (
@@ -29,10 +28,7 @@ mechanism_amounts as (
 ),
 
 mechanisms as (
-    {%- for mechanism in mechanisms() %}
-    select '{{ mechanism }}' as mechanism
-    {{- "\n    union all" if not loop.last }}
-    {%- endfor %}
+    {{ listed_values('mechanism', mechanisms()) }}
 ),
 
 monthly_amounts as (
@@ -50,20 +46,11 @@ monthly_amounts as (
 ),
 
 grid as (
-    select
-        bridge.month,
-        mechanisms.mechanism,
-        bridge.mrr_start,
-        bridge.customers_start,
-        coalesce(monthly_amounts.expansion_mrr, 0) as expansion_mrr,
-        coalesce(monthly_amounts.contraction_mrr, 0) as contraction_mrr,
-        coalesce(monthly_amounts.net_mrr, 0) as net_mrr,
-        coalesce(monthly_amounts.customers, 0) as customers
-    from bridge
-    cross join mechanisms
-    left join monthly_amounts
-        on bridge.month = monthly_amounts.month
-        and mechanisms.mechanism = monthly_amounts.mechanism
+    {{ zero_filled_grid(
+        'bridge', 'mechanisms', 'mechanism', 'monthly_amounts',
+        ['expansion_mrr', 'contraction_mrr', 'net_mrr', 'customers'],
+        month_columns=['mrr_start', 'customers_start']
+    ) }}
 ),
 
 final as (

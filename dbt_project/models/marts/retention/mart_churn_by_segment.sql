@@ -20,13 +20,7 @@ movements as (
 ),
 
 segments as (
-    select 'first_year' as segment
-    union all
-    select 'expanded' as segment
-    union all
-    select 'multi_product' as segment
-    union all
-    select 'other' as segment
+    {{ listed_values('segment', ['first_year', 'multi_product', 'expanded', 'other']) }}
 ),
 
 lifecycles as (
@@ -113,18 +107,15 @@ segment_totals as (
         segment
 ),
 
+grid as (
+    {{ zero_filled_grid('months', 'segments', 'segment', 'segment_totals', ['customers_start', 'customers_churned']) }}
+),
+
 rates as (
     select
-        months.month,
-        segments.segment,
-        coalesce(segment_totals.customers_start, 0) as customers_start,
-        coalesce(segment_totals.customers_churned, 0) as customers_churned,
-        {{ ratio('segment_totals.customers_churned', 'segment_totals.customers_start') }} as logo_churn_rate
-    from months
-    cross join segments
-    left join segment_totals
-        on months.month = segment_totals.month
-        and segments.segment = segment_totals.segment
+        *,
+        {{ ratio('customers_churned', 'customers_start') }} as logo_churn_rate
+    from grid
 ),
 
 final as (

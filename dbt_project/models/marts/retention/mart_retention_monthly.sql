@@ -5,12 +5,15 @@
 -- mrr_end × n × gross_margin / (Σ rates × customers_end), so ARPA is not rounded before it is used
 -- (factors in this order: every engine keeps the decimals, see D-27).
 with bridge as (
-    select * from {{ ref('mart_mrr_bridge') }}
-    where size_segment = 'all'
+    {{ mrr_bridge_total() }}
 ),
 
 seat_mrr as (
-    select * from {{ ref('int_seat_mrr_by_month') }}
+    select
+        month,
+        per_unit_mrr,
+        seats
+    from {{ ref('int_seat_mrr_by_month') }}
 ),
 
 rates as (

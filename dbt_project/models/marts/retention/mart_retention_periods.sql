@@ -15,8 +15,7 @@ customer_months as (
 ),
 
 bridge as (
-    select * from {{ ref('mart_mrr_bridge') }}
-    where size_segment = 'all'
+    {{ mrr_bridge_total() }}
 ),
 
 month_periods as (
@@ -59,35 +58,10 @@ period_movements as (
         month_periods.period_start
 ),
 
-starting_customers as (
-    select
-        periods.period_type,
-        periods.period_start,
-        at_start.customer_id,
-        at_start.mrr as mrr_start,
-        at_end.mrr as mrr_end
-    from periods
-    inner join customer_months as at_start
-        on at_start.month = {{ add_months('periods.period_start', -1) }}
-        and at_start.is_active
-    inner join customer_months as at_end
-        on at_start.customer_id = at_end.customer_id
-        and periods.period_end_month = at_end.month
-),
-
 starting_totals as (
-    select
-        period_type,
-        period_start,
-        count(*) as customers_start,
-        sum(case when mrr_end > 0 then 1 else 0 end) as customers_retained,
-        sum(mrr_start) as mrr_start,
-        sum(mrr_end) as mrr_end_of_start_customers,
-        sum(least(mrr_start, mrr_end)) as mrr_retained
-    from starting_customers
-    group by
-        period_type,
-        period_start
+    {{ starting_customer_totals(
+        'periods', ['period_type', 'period_start'], add_months('periods.period_start', -1), 'periods.period_end_month'
+    ) }}
 ),
 
 ending_totals as (
@@ -116,7 +90,7 @@ final as (
             coalesce(ending_totals.customers_end, 0) - coalesce(starting_totals.customers_retained, 0) as bigint
         ) as customers_new_in_period,
         cast(coalesce(starting_totals.mrr_start, 0) as {{ money_type() }}) as mrr_start,
-        {{ ratio('starting_totals.mrr_end_of_start_customers', 'starting_totals.mrr_start') }} as nrr,
+        {{ ratio('starting_totals.mrr_end', 'starting_totals.mrr_start') }} as nrr,
         {{ ratio('starting_totals.mrr_retained', 'starting_totals.mrr_start') }} as grr,
         {{ ratio(
             'starting_totals.customers_start - starting_totals.customers_retained', 'starting_totals.customers_start'

@@ -20,40 +20,18 @@ ttm_months as (
     where month >= {{ add_months('(select min(history.month) from ' ~ ref('int_months') ~ ' as history)', 12) }}
 ),
 
-cohort_members as (
-    select
-        ttm_months.month,
-        year_ago.customer_id,
-        year_ago.mrr as mrr_year_ago,
-        now.mrr as mrr_now
-    from ttm_months
-    inner join customer_months as year_ago
-        on ttm_months.cohort_month = year_ago.month
-        and year_ago.mrr > 0
-    inner join customer_months as now
-        on year_ago.customer_id = now.customer_id
-        and ttm_months.month = now.month
-),
-
 cohort_totals as (
-    select
-        month,
-        count(*) as cohort_customers,
-        sum(mrr_year_ago) as cohort_mrr_start,
-        sum(mrr_now) as cohort_mrr_now,
-        sum(least(mrr_now, mrr_year_ago)) as cohort_mrr_retained
-    from cohort_members
-    group by month
+    {{ starting_customer_totals('ttm_months', ['month'], 'ttm_months.cohort_month', 'ttm_months.month') }}
 ),
 
 final as (
     select
         ttm_months.month,
-        {{ ratio('cohort_totals.cohort_mrr_now', 'cohort_totals.cohort_mrr_start') }} as nrr_ttm,
-        {{ ratio('cohort_totals.cohort_mrr_retained', 'cohort_totals.cohort_mrr_start') }} as grr_ttm,
-        cast(coalesce(cohort_totals.cohort_customers, 0) as bigint) as cohort_customers,
-        cast(coalesce(cohort_totals.cohort_mrr_start, 0) as {{ money_type() }}) as cohort_mrr_start,
-        cast(coalesce(cohort_totals.cohort_mrr_now, 0) as {{ money_type() }}) as cohort_mrr_now
+        {{ ratio('cohort_totals.mrr_end', 'cohort_totals.mrr_start') }} as nrr_ttm,
+        {{ ratio('cohort_totals.mrr_retained', 'cohort_totals.mrr_start') }} as grr_ttm,
+        cast(coalesce(cohort_totals.customers_start, 0) as bigint) as cohort_customers,
+        cast(coalesce(cohort_totals.mrr_start, 0) as {{ money_type() }}) as cohort_mrr_start,
+        cast(coalesce(cohort_totals.mrr_end, 0) as {{ money_type() }}) as cohort_mrr_now
     from ttm_months
     left join cohort_totals
         on ttm_months.month = cohort_totals.month

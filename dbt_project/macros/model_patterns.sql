@@ -1,0 +1,42 @@
+{#- SQL patterns that several models share, one macro each, so that a report grid or a chain of lookups is
+    written once. Relations and columns are names (CTEs of the calling model); the SQL stays lowercase. -#}
+
+{#- One row per value, in a column: `select 'a' as <column> union all select 'b' as <column> ...`, the
+    body of a CTE that lists the categories of a grid (segments, mechanisms). -#}
+{% macro listed_values(column_name, values) -%}
+    {%- for value in values %}
+    select '{{ value }}' as {{ column_name }}
+    {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#- Every month × category, zeros included: the rows of `months` crossed with the rows of `categories`,
+    with the measures of `totals` (one row per month and category, or none) and 0 where it has no row. Both
+    `months` and `totals` have a column month; `month_columns` are carried from `months` as they are. -#}
+{% macro zero_filled_grid(months, categories, category_column, totals, measures, month_columns=[]) -%}
+    select
+        {{ months }}.month,
+        {{ categories }}.{{ category_column }},
+        {%- for column in month_columns %}
+        {{ months }}.{{ column }},
+        {%- endfor %}
+        {%- for measure in measures %}
+        coalesce({{ totals }}.{{ measure }}, 0) as {{ measure }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ months }}
+    cross join {{ categories }}
+    left join {{ totals }}
+        on {{ months }}.month = {{ totals }}.month
+        and {{ categories }}.{{ category_column }} = {{ totals }}.{{ category_column }}
+{%- endmacro %}
+
+
+{#- The LEFT JOIN clauses (placed after `from <base>`) that bring each relation's row with the same key,
+    in order: `left join r on <base>.<key> = r.<key>` for every r. -#}
+{% macro left_join_each(base, relations, key) -%}
+    {%- for relation in relations %}
+    left join {{ relation }}
+        on {{ base }}.{{ key }} = {{ relation }}.{{ key }}
+    {%- endfor %}
+{%- endmacro %}
