@@ -35,16 +35,15 @@ def pytest_configure(config: pytest.Config) -> None:
     prepare_manifest()
 
 
-@pytest.hookimpl(tryfirst=True)  # before -m selects on the markers set here
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_itemcollected(item: pytest.Item) -> None:
     """Which tests share a worker when the suite runs in parallel (pytest-xdist, --dist loadgroup): the
     tests of one engine share its server or Spark session, and the tests of a module share its module
-    fixtures; the rest (the bad-input corpus, publishing) spread over every worker."""
-    for item in items:
-        group = parallel_group(item)
-        item.add_marker(pytest.mark.xdist_group(group))
-        if group in ENGINE_GROUPS or group in SLOW_MODULES:
-            item.add_marker(pytest.mark.slow)
+    fixtures; the rest (the bad-input corpus, publishing) spread over every worker. Set as each test is
+    collected, before any collection hook (xdist's reads the group, -m reads the slow marker)."""
+    group = parallel_group(item)
+    item.add_marker(pytest.mark.xdist_group(group))
+    if group in ENGINE_GROUPS or group in SLOW_MODULES:
+        item.add_marker(pytest.mark.slow)
 
 
 ENGINE_GROUPS = ("spark", "spark-sample", "postgres")
