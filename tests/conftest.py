@@ -55,8 +55,20 @@ SLOW_MODULES = ("test_incremental.py", "test_safe_publish.py", "test_rebuilds.py
 SPREAD_MODULES = ("test_bad_input.py", "test_publish.py", "test_checks.py")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The longest groups first (the engines, which mostly wait for Spark or PostgreSQL, then the modules
+    of several builds), so that workers do not wait for them at the end; otherwise collection order."""
+    items.sort(key=start_order)
+
+
+def start_order(item: pytest.Item) -> int:
+    group = parallel_group(item)
+    return 0 if group in ENGINE_GROUPS else 1 if group in SLOW_MODULES else 2
+
+
 def parallel_group(item: pytest.Item) -> str:
-    name = item.nodeid.lower()
+    """By the engine in the test's id or its fixtures' names, else by module (or alone)."""
+    name = " ".join([item.nodeid, *getattr(item, "fixturenames", [])]).lower()
     if "spark" in name:  # two Spark sessions side by side: the golden scenario's and the sample's
         return "spark-sample" if "sample" in name else "spark"
     if "postgres" in name:
