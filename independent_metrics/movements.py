@@ -74,9 +74,7 @@ def mechanism_split(keys: pd.DataFrame, snap: Snapshot, product_types: pd.Series
     both["usage"] = both["usage_mrr1"] - both["usage_mrr0"]
     unwritten = [mechanism for mechanism in MECHANISMS if mechanism not in both.columns]
     if unwritten:
-        raise ValueError(
-            f"mechanism(s) declared in dbt_project.yml without a reference rule: {unwritten}"
-        )
+        raise ValueError(f"mechanism(s) declared in dbt_project.yml without a reference rule: {unwritten}")
     sums = both.groupby(["customer_id", "month_i"], sort=False)[list(MECHANISMS)].sum().reset_index()
     out = keys[["customer_id", "month_i"]].merge(sums, on=["customer_id", "month_i"], how="left")
     out[list(MECHANISMS)] = out[list(MECHANISMS)].fillna(0.0).round(MONEY_DECIMALS)
