@@ -52,7 +52,7 @@ ENGINE_GROUPS = ("spark", "spark-sample", "postgres")
 SLOW_MODULES = ("test_incremental.py", "test_safe_publish.py", "test_rebuilds.py", "test_golden_as_of.py")
 
 
-SPREAD_MODULES = ("test_bad_input.py", "test_publish.py", "test_checks.py")
+SPREAD_MODULES = ("test_publish.py", "test_checks.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
