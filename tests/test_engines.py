@@ -5,6 +5,10 @@ Every mart is then read back and compared with DuckDB's: the same columns, and t
 value equal (numbers compared as exact decimals, so 25.000000 equals 25 but 0.9997558594 does not equal
 0.9997558590). On PostgreSQL the BI role is tried against every schema. A machine without PostgreSQL or
 Java fails these tests with a message saying what to install; nothing is skipped.
+
+The golden scenario runs on both engines in the README's test command. The sample company's comparison
+(several minutes of Spark) is marked `engines`: `pytest -m engines` runs it, and CI (.ci/run) runs it
+after the README's command.
 """
 
 from __future__ import annotations
@@ -60,12 +64,14 @@ def assert_same_marts(reference: Path, build: EngineBuild) -> None:
     assert not problems, f"{build.engine} differs from DuckDB:\n" + "\n".join(problems)
 
 
+@pytest.mark.engines
 def test_sample_company_marts_on_postgres_equal_duckdb(
     sample_warehouse: Path, sample_on_postgres: EngineBuild
 ) -> None:
     assert_same_marts(sample_warehouse, sample_on_postgres)
 
 
+@pytest.mark.engines
 def test_sample_company_marts_on_spark_equal_duckdb(
     sample_warehouse: Path, sample_on_spark: EngineBuild
 ) -> None:
@@ -120,9 +126,9 @@ def builder_count(server: PostgresServer, table: str) -> int:
         return cursor.fetchone()[0]
 
 
-def test_bi_role_reads_every_mart(sample_on_postgres: EngineBuild, postgres_server: PostgresServer) -> None:
-    # Whichever build the server holds now (the golden scenario may have been built after the sample).
-    marts = sample_on_postgres.marts()
+def test_bi_role_reads_every_mart(golden_on_postgres: EngineBuild, postgres_server: PostgresServer) -> None:
+    # Whichever build the server holds now (the sample company may have been built after the golden scenario).
+    marts = golden_on_postgres.marts()
     assert len(marts) >= 14
     for name in marts:
         result = bi_session(postgres_server, f"select count(*) from marts.{name}")
@@ -141,7 +147,7 @@ def test_bi_role_reads_every_mart(sample_on_postgres: EngineBuild, postgres_serv
     ],
 )
 def test_bi_role_cannot_read_outside_the_marts(
-    sample_on_postgres: EngineBuild, postgres_server: PostgresServer, table: str
+    golden_on_postgres: EngineBuild, postgres_server: PostgresServer, table: str
 ) -> None:
     builder_count(postgres_server, table)  # the table exists: the builder can read it
     result = bi_session(postgres_server, f"select count(*) from {table}")
@@ -167,7 +173,7 @@ def test_bi_role_cannot_read_outside_the_marts(
     ],
 )
 def test_bi_role_cannot_write_anywhere(
-    sample_on_postgres: EngineBuild, postgres_server: PostgresServer, statement: str
+    golden_on_postgres: EngineBuild, postgres_server: PostgresServer, statement: str
 ) -> None:
     result = bi_session(postgres_server, statement)
     assert result.returncode == 1, f"the BI role could run: {statement}"
