@@ -7,6 +7,12 @@ See README.md in this folder for every interpretation made.
 """
 
 from .cleaning import clean, fx_lookup, resolve_event_states
+from .expansion import (
+    compare_opportunities,
+    expansion_inputs,
+    expansion_opportunities,
+    expansion_triggers,
+)
 from .loading import RawInputError, load_raw
 from .marts import expansion_mechanisms, monthly_bridge, monthly_retention
 from .movements import MECHANISMS, mechanism_split, movements, product_month_end
@@ -29,12 +35,16 @@ __all__ = [
     "SampleInfo",
     "Snapshot",
     "clean",
+    "compare_opportunities",
     "compute_all",
     "compute_sampled",
     "compute_tables",
     "customer_mrr_by_month",
     "customer_mrr_from_snapshot",
+    "expansion_inputs",
     "expansion_mechanisms",
+    "expansion_opportunities",
+    "expansion_triggers",
     "fx_lookup",
     "item_states",
     "load_raw",

@@ -131,7 +131,8 @@ class Snapshot:
     """Month-end view of the company, months as integer indexes (see month_index).
 
     held: item × month rows of items with MRR > 0 at the month end (customer_id, item_id, month_i,
-    product_id, product_type, tier_rank, units, mrr). usage: customer × product × month usage MRR.
+    product_id, product_type, tier_rank, units, mrr, event_id: the event whose state is in effect, the key of
+    item_states). usage: customer × product × month usage MRR.
     first_month / last_month: history range (first item state or usage charge .. as-of month);
     first_month is None when there is no history.
     """
@@ -179,6 +180,7 @@ def month_end_snapshot(
             "tier_rank": s["tier_rank"].to_numpy()[pos],
             "units": s["units"].to_numpy()[pos],
             "mrr": s["mrr"].to_numpy()[pos],
+            "event_id": s["event_id"].to_numpy()[pos],
         }
     )
     return Snapshot(held=held, usage=usage, first_month=first_m, last_month=last_m)

@@ -4,13 +4,33 @@ import json
 import os
 import shutil
 from collections.abc import Iterator, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, RetryRequested, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    RetryRequested,
+    asset,
+)
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration.expansion_forecast import (
+    ERROR_THRESHOLD,
+    BridgeMonth,
+    ForecastRow,
+    add_months,
+    forecast_rows,
+    mean_backtest_error,
+)
 from orchestration.project import code_fingerprint, dbt_project, prepared_manifest
 from orchestration.publishing import PublishRefused, check_provenance, publish, writer_holding
 from orchestration.resources import WarehouseResource
@@ -25,25 +45,46 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return AssetKey(["raw", dbt_resource_props["name"]])
+            # a table a Python asset writes names that asset (meta dagster.asset_key): lineage through it
+            declared = python_asset_key(dbt_resource_props)
+            return declared or AssetKey(["raw", dbt_resource_props["name"]])
         return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "source":
-            return "raw"
+            return None if python_asset_key(dbt_resource_props) else "raw"
         return dbt_resource_props["schema"]
+
+
+def python_asset_key(dbt_resource_props: Mapping[str, Any]) -> AssetKey | None:
+    """The asset key a source's meta dagster.asset_key declares (a table written by a Python asset)."""
+    meta = dbt_resource_props.get("meta") or {}
+    declared = (meta.get("dagster") or {}).get("asset_key")
+    return AssetKey(declared) if declared else None
 
 
 translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-@dbt_assets(manifest=prepared_manifest(), project=dbt_project, dagster_dbt_translator=translator)
+# Dagster runs dbt twice in a build: every model but the forecast mart (and their tests), then, after the
+# Python asset forecast/expansion_forecast has written its rows from mart_mrr_bridge, the forecast mart.
+FORECAST_MART = "mart_expansion_forecast"
+FORECAST_ASSET_KEY = AssetKey(["forecast", "expansion_forecast"])
+BRIDGE_ASSET_KEY = AssetKey(["marts", "mart_mrr_bridge"])
+
+
+@dbt_assets(
+    manifest=prepared_manifest(),
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    exclude=FORECAST_MART,
+)
 def warehouse_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
     """`dbt build` (models, data tests, unit tests) into this run's own DuckDB file: a copy of the
     published warehouse (incremental: only the customers whose inputs changed are recomputed) or a new
-    file (full build)."""
+    file (full build). Every model but the forecast mart, which runs after the Python forecast."""
     settings = warehouse.settings
     build_path = settings.build_path(context.run.run_id)
     writer = writer_holding(settings.warehouse_path)
@@ -58,6 +99,30 @@ def warehouse_dbt_models(
         f"Building from {settings.raw_dir} into {build_path} (as of {settings.as_of}; "
         f"{'starting from ' + str(started_from) if started_from else 'full build'})"
     )
+    yield from dbt_build(context, dbt, settings, build_path)
+
+
+@dbt_assets(
+    manifest=prepared_manifest(),
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    select=FORECAST_MART,
+    name="forecast_dbt_models",
+)
+def forecast_dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """`dbt build` of mart_expansion_forecast (and its tests) into this run's build file, from the rows
+    the Python asset forecast/expansion_forecast wrote there."""
+    settings = warehouse.settings
+    yield from dbt_build(context, dbt, settings, settings.build_path(context.run.run_id))
+
+
+def dbt_build(
+    context: AssetExecutionContext, dbt: DbtCliResource, settings: WarehouseSettings, build_path: Path
+) -> Iterator[Any]:
+    """`dbt build` of the op's selection into build_path; a failure names what failed, a locked file is
+    retried."""
     dbt_vars = json.dumps(settings.dbt_vars(build_path, code_fingerprint()))
     invocation = dbt.cli(
         ["build", "--vars", dbt_vars],
@@ -190,9 +255,147 @@ def first_failing_rows(build_path: Path, compiled_sql: str, limit: int = MAX_FAI
     ]
 
 
+FORECAST_CHECK = "backtest_mean_abs_pct_error"
+FORECAST_COLUMNS = (
+    "quarter_start date, is_backtest boolean, forecast_expansion_mrr decimal(38, 2), "
+    "forecast_low decimal(38, 2), forecast_high decimal(38, 2), actual_expansion_mrr decimal(38, 6), "
+    "abs_pct_error decimal(38, 10), method varchar, data_through_month date, scoring_month date, "
+    "input_expansion_mrr_total decimal(38, 6)"
+)
+BRIDGE_SQL = """
+select month, expansion_mrr, mrr_start, mrr_end
+from marts.mart_mrr_bridge
+where size_segment = 'all'
+order by month
+"""
+
+
+def read_bridge(connection: duckdb.DuckDBPyConnection) -> list[BridgeMonth]:
+    return [BridgeMonth(*row) for row in connection.execute(BRIDGE_SQL).fetchall()]
+
+
+def write_forecast(build_path: Path) -> tuple[list[ForecastRow], date | None]:
+    """Forecast from the build file's mart_mrr_bridge and (re)write forecast.expansion_forecast there.
+    S = the month before the bridge's last month (the as-of month). Returns the rows and S."""
+    with duckdb.connect(str(build_path)) as connection:
+        bridge = read_bridge(connection)
+        scoring_month = add_months(bridge[-1].month, -1) if bridge else None
+        rows = forecast_rows(bridge, scoring_month) if scoring_month else []
+        (total,) = connection.execute(
+            "select sum(expansion_mrr) from marts.mart_mrr_bridge where size_segment = 'all' and month <= ?",
+            [scoring_month],
+        ).fetchone()
+        connection.execute("create schema if not exists forecast")
+        connection.execute(f"create or replace table forecast.expansion_forecast ({FORECAST_COLUMNS})")
+        connection.executemany(
+            "insert into forecast.expansion_forecast values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [
+                    row.quarter_start,
+                    row.is_backtest,
+                    row.forecast_expansion_mrr,
+                    row.forecast_low,
+                    row.forecast_high,
+                    row.actual_expansion_mrr,
+                    row.abs_pct_error,
+                    row.method,
+                    row.data_through_month,
+                    scoring_month,
+                    total,
+                ]
+                for row in rows
+            ],
+        )
+    return rows, scoring_month
+
+
+def forecast_table(rows: list[ForecastRow]) -> str:
+    """The rows as a Markdown table (asset metadata)."""
+    header = "| quarter_start | backtest | forecast | low | high | actual | abs_pct_error | method |"
+    lines = [header, "|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        cells = [
+            row.quarter_start,
+            row.is_backtest,
+            row.forecast_expansion_mrr,
+            row.forecast_low,
+            row.forecast_high,
+            row.actual_expansion_mrr,
+            row.abs_pct_error,
+            row.method,
+        ]
+        lines.append("| " + " | ".join("" if cell is None else str(cell) for cell in cells) + " |")
+    return "\n".join(lines)
+
+
+def backtest_check(rows: list[ForecastRow]) -> AssetCheckResult:
+    """Never blocks the publish: WARN when the backtest's mean abs_pct_error is above 10 %."""
+    mean_error = mean_backtest_error(rows)
+    errors = {
+        str(row.quarter_start): float(row.abs_pct_error)
+        for row in rows
+        if row.is_backtest and row.abs_pct_error is not None
+    }
+    passed = mean_error is None or mean_error <= ERROR_THRESHOLD
+    return AssetCheckResult(
+        check_name=FORECAST_CHECK,
+        passed=passed,
+        severity=AssetCheckSeverity.WARN,
+        description=None
+        if passed
+        else f"the backtest's mean abs_pct_error is {mean_error:.1%}, above {ERROR_THRESHOLD:.0%}",
+        metadata={
+            "mean_abs_pct_error": MetadataValue.float(float(mean_error)) if mean_error is not None else None,
+            "threshold": float(ERROR_THRESHOLD),
+            "backtest_quarters": len(errors),
+            "abs_pct_error_by_quarter": MetadataValue.json(errors),
+        },
+    )
+
+
+@asset(
+    key=FORECAST_ASSET_KEY,
+    deps=[BRIDGE_ASSET_KEY],
+    group_name="marts",
+    check_specs=[
+        AssetCheckSpec(
+            FORECAST_CHECK,
+            asset=FORECAST_ASSET_KEY,
+            blocking=False,
+            description=(
+                "The mean abs_pct_error of the backtested quarters (metadata); warns (never blocks the "
+                "publish) when it is above 10 %, the goal from the source material."
+            ),
+        )
+    ],
+    description=(
+        "Next quarter's expansion MRR and a backtest of the last 4 complete quarters, computed in Python "
+        "(orchestration/expansion_forecast.py) from this build's mart_mrr_bridge and written into its "
+        "table forecast.expansion_forecast, which the dbt model mart_expansion_forecast publishes."
+    ),
+)
+def expansion_forecast(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    rows, scoring_month = write_forecast(warehouse.settings.build_path(context.run.run_id))
+    mean_error = mean_backtest_error(rows)
+    context.log.info(
+        f"Expansion forecast from data through {scoring_month}: {len(rows)} rows, backtest mean "
+        f"abs_pct_error {mean_error}"
+    )
+    return MaterializeResult(
+        metadata={
+            "scoring_month": str(scoring_month),
+            "rows": MetadataValue.md(forecast_table(rows)),
+            "backtest_mean_abs_pct_error": float(mean_error) if mean_error is not None else None,
+        },
+        check_results=[backtest_check(rows)],
+    )
+
+
 def published_mart_keys() -> list[AssetKey]:
-    """Every dbt model asset: the publish step waits for all of them (and their checks)."""
-    return sorted(warehouse_dbt_models.keys, key=lambda key: key.to_user_string())
+    """Every dbt model asset and the Python forecast: the publish step waits for all of them (and their
+    blocking checks)."""
+    keys = {*warehouse_dbt_models.keys, *forecast_dbt_models.keys, FORECAST_ASSET_KEY}
+    return sorted(keys, key=lambda key: key.to_user_string())
 
 
 @asset(

@@ -32,6 +32,15 @@ select
 from marts.mart_rejection_summary
 order by rows_rejected desc, source_table, reason_kind
 """
+FORECAST_SQL = """
+select
+    max(case when not is_backtest then quarter_start end),
+    max(case when not is_backtest then forecast_expansion_mrr end),
+    max(case when not is_backtest then forecast_low end),
+    max(case when not is_backtest then forecast_high end),
+    avg(case when is_backtest then abs_pct_error end)
+from marts.mart_expansion_forecast
+"""
 BUILD_SCOPE_SQL = """
 select
     marts_recompute_reason,
@@ -60,6 +69,10 @@ class BuildSummary:
     nrr_12_month: Decimal | None
     rejected_rows: int
     rejections: list[RejectionLine]
+    # the forecast row of mart_expansion_forecast (quarter_start, forecast, low, high) and the backtest's
+    # mean abs_pct_error; None when the warehouse has no forecast
+    expansion_forecast: tuple[date, Decimal | None, Decimal | None, Decimal | None] | None = None
+    forecast_backtest_error: Decimal | None = None
 
 
 def published_as_of(connection: duckdb.DuckDBPyConnection) -> date:
@@ -95,6 +108,7 @@ def read_summary(warehouse_path: Path) -> BuildSummary:
             "select nrr_ttm from marts.mart_retention_ttm where month = $month", {"month": month}
         ).fetchone()
         rejections = [RejectionLine(*row) for row in connection.execute(REJECTIONS_SQL).fetchall()]
+        quarter, forecast, low, high, backtest_error = connection.execute(FORECAST_SQL).fetchone()
     return BuildSummary(
         warehouse_path=warehouse_path,
         as_of=as_of,
@@ -104,6 +118,8 @@ def read_summary(warehouse_path: Path) -> BuildSummary:
         nrr_12_month=nrr[0] if nrr else None,
         rejected_rows=sum(line.rows for line in rejections),
         rejections=rejections,
+        expansion_forecast=(quarter, forecast, low, high) if quarter else None,
+        forecast_backtest_error=backtest_error,
     )
 
 
@@ -147,8 +163,24 @@ def format_summary(summary: BuildSummary) -> str:
             f"Month to date, {summary.as_of:%Y-%m} (in progress, not a close: usage is billed in arrears): "
             f"MRR {money(summary.month_to_date_mrr)}"
         )
+    lines.extend(forecast_lines(summary))
     lines.extend(rejection_lines(summary))
     return "\n".join(lines)
+
+
+def forecast_lines(summary: BuildSummary) -> list[str]:
+    """Next quarter's expansion MRR forecast, its interval and the backtest's mean error."""
+    if summary.expansion_forecast is None:
+        return []
+    quarter, forecast, low, high = summary.expansion_forecast
+    if forecast is None:
+        return [f"Expansion MRR forecast, quarter from {quarter}: n/a (not enough history)"]
+    interval = f" (about 80 %: {money(low)} to {money(high)})" if low is not None and high is not None else ""
+    error = summary.forecast_backtest_error
+    backtest = (
+        "" if error is None else f"; backtest of the last 4 quarters: mean error {error:.1%} (goal ≤ 10%)"
+    )
+    return [f"Expansion MRR forecast, quarter from {quarter}: {money(forecast)}{interval}{backtest}"]
 
 
 def rejection_lines(summary: BuildSummary) -> list[str]:

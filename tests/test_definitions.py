@@ -64,6 +64,24 @@ def test_build_job_selects_every_model_and_the_publish_step() -> None:
     assert AssetKey(["staging", "stg_billing__subscription_events"]) in selected
 
 
+def test_the_forecast_runs_between_two_dbt_steps_of_the_job() -> None:
+    """mart_mrr_bridge -> the Python asset forecast/expansion_forecast -> mart_expansion_forecast (a dbt
+    model reading the asset's table as a source), all in the build job, before the publish step."""
+    graph = defs.resolve_asset_graph()
+    bridge = AssetKey(["marts", "mart_mrr_bridge"])
+    forecast = AssetKey(["forecast", "expansion_forecast"])
+    mart = AssetKey(["marts", "mart_expansion_forecast"])
+    assert graph.get(forecast).parent_keys == {bridge}
+    assert forecast in graph.get(mart).parent_keys
+    assert {forecast, mart} <= graph.get(AssetKey(["published_warehouse"])).parent_keys
+    # two dbt steps: the forecast mart is not in the first one
+    assert graph.get(mart).assets_def.node_def.name != graph.get(bridge).assets_def.node_def.name
+    job = defs.resolve_job_def(BUILD_JOB_NAME)
+    assert {bridge, forecast, mart} <= job.asset_layer.selected_asset_keys
+    check = next(key for key in graph.asset_check_keys if key.name == "backtest_mean_abs_pct_error")
+    assert check.asset_key == forecast and not graph.get_check_spec(check).blocking
+
+
 def test_daily_schedule_requests_a_build_run() -> None:
     schedule = defs.resolve_schedule_def("daily_warehouse_build")
     assert schedule.cron_schedule == "0 6 * * *"

@@ -11,6 +11,7 @@ import pytest
 
 from company_generator import PLANTED_BAD_ROWS
 from independent_metrics import compute_all
+from orchestration.expansion_forecast import BridgeMonth, forecast_rows
 from orchestration.publishing import last_complete_month
 from orchestration.settings import DEFAULT_RAW_DIR
 from orchestration.summary import format_summary, read_summary
@@ -119,6 +120,7 @@ def test_summary_names_every_figure(sample_published: Path) -> None:
     assert "MRR bridge of 2026-10:" in text
     assert "Month to date" not in text  # the as-of date closes October
     assert "NRR, trailing 12 months to 2026-10:" in text and "n/a" not in text
+    assert "Expansion MRR forecast, quarter from 2026-10-01: " in text and "mean error " in text
     assert "Rejected raw rows: 16 (every one in marts.rejected_rows):" in text
     assert "subscription_events" in text and "unknown plan_id '…'" in text
     assert str(sample_published) in text
@@ -135,3 +137,43 @@ def test_summary_names_every_figure(sample_published: Path) -> None:
 )
 def test_last_complete_month(as_of: str, month: str) -> None:
     assert last_complete_month(date.fromisoformat(as_of)) == date.fromisoformat(month)
+
+
+FORECAST_COLUMNS = [
+    "quarter_start",
+    "is_backtest",
+    "forecast_expansion_mrr",
+    "forecast_low",
+    "forecast_high",
+    "actual_expansion_mrr",
+    "abs_pct_error",
+    "method",
+    "data_through_month",
+]
+
+
+def test_the_job_forecasts_expansion_between_the_dbt_steps_and_publishes_it(sample_published: Path) -> None:
+    """The Python asset forecast/expansion_forecast ran after mart_mrr_bridge and before the forecast mart:
+    the published mart holds the next quarter after S = 2026-09 and the last 4 complete quarters, exactly as
+    the method gives them from the published bridge, and is exported to Parquet like every mart."""
+    published = query(sample_published, "select * from marts.mart_expansion_forecast order by quarter_start")
+    bridge = query(
+        sample_published,
+        "select month, expansion_mrr, mrr_start, mrr_end from marts.mart_mrr_bridge "
+        "where size_segment = 'all' order by month",
+    )
+    expected = forecast_rows([BridgeMonth(*row) for row in bridge.itertuples(index=False)], date(2026, 9, 1))
+    assert list(published.columns) == FORECAST_COLUMNS
+    assert [tuple(row) for row in published.itertuples(index=False)] == [
+        tuple(getattr(row, column) for column in FORECAST_COLUMNS) for row in expected
+    ]
+    assert list(zip(published["quarter_start"], published["is_backtest"], strict=True)) == [
+        (date(2025, 10, 1), True),
+        (date(2026, 1, 1), True),
+        (date(2026, 4, 1), True),
+        (date(2026, 7, 1), True),
+        (date(2026, 10, 1), False),
+    ]
+    assert published["forecast_expansion_mrr"].notna().all()
+    parquet = sample_published.parent / "parquet" / "mart_expansion_forecast.parquet"
+    assert query(sample_published, f"select count(*) as n from '{parquet}'")["n"].item() == 5
