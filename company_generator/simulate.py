@@ -5,6 +5,19 @@ applies, for all customers of the block at once: sign-ups (optionally with a tri
 items, customer churn, reactivation, per-item changes (seats, tier, price, discount, interval, pause,
 product churn), cross-sell, add-on purchases, one-time charges, metered usage and usage snapshots.
 The only Python loops are over months (and the handful of products), never over customers.
+
+Usage drives expansion and churn (the expansion signal):
+- each live core item has a usage level (active users for Workspace and Insights, API calls a month for
+  Connect API) that grows by the item's own monthly drift; storage and projects are fixed multiples of it.
+  Usage is measured against the item's plan limits (plan_limits: per seat for Workspace users and storage);
+- a customer whose usage reached a limit (as of the last month-end) buys seats (a seat limit) or moves up a
+  tier (a plan limit) with a high monthly probability, one approaching it (>= 80 %) sometimes; a few
+  customers tolerate running over their limits for long. Usage far over a limit stops growing;
+- a customer can fall into decline: its usage falls every month, it gives back seats and tiers, and most
+  declining customers churn a few months later (some recover). Customers rarely churn without declining
+  first, so falling usage precedes churn;
+- purchases (seats, upgrades, cross-sell, add-ons) follow a yearly season (SEASON: a strong December and
+  January, a weak summer).
 """
 
 from __future__ import annotations
@@ -25,10 +38,9 @@ from .catalog import (
     IV_QUARTER,
     IV_WEEK,
     IV_YEAR,
+    M_CALLS,
     M_LOGINS,
-    M_PROJECTS,
     M_STORAGE,
-    M_USERS,
     N_PRODUCTS,
     PLAN_LIMITS,
     SCALE,
@@ -43,25 +55,43 @@ E_STARTED, E_CHANGED, E_PAUSED, E_RESUMED, E_ENDED = range(5)
 EVENT_TYPES = ("item_started", "item_changed", "item_paused", "item_resumed", "item_ended")
 OTC_CATEGORIES = ("setup", "services", "training")
 
-# per-item monthly change probabilities: seat_up, seat_down, upgrade, downgrade, price, discount,
-# interval change, pause, end (product churn / add-on cancellation)
+# per-item monthly probabilities of changes that do not come from usage (usage-driven seat and tier changes:
+# _usage_driven): seat_up, seat_down, upgrade, downgrade, price, discount, interval change, pause, end
+# (product churn / add-on cancellation)
 K_SEAT_UP, K_SEAT_DOWN, K_UP, K_DOWN, K_PRICE, K_DISC, K_IVAL, K_PAUSE, K_END = range(9)
 N_KINDS = 9
 CHANGE_PROB = np.array(
     [
-        [0.240, 0.120, 0.030, 0.014, 0.016, 0.012, 0.008, 0.012, 0.010],  # workspace
-        [0.000, 0.000, 0.040, 0.018, 0.030, 0.020, 0.010, 0.012, 0.012],  # insights
-        [0.000, 0.000, 0.040, 0.018, 0.000, 0.000, 0.000, 0.000, 0.015],  # connect api
-        [0.160, 0.070, 0.000, 0.000, 0.008, 0.006, 0.004, 0.000, 0.025],  # time tracking
-        [0.000, 0.000, 0.000, 0.000, 0.014, 0.010, 0.008, 0.000, 0.025],  # security
-        [0.000, 0.000, 0.000, 0.000, 0.014, 0.010, 0.008, 0.000, 0.025],  # ai assistant
+        [0.010, 0.010, 0.001, 0.006, 0.004, 0.003, 0.004, 0.005, 0.010],  # workspace
+        [0.000, 0.000, 0.003, 0.008, 0.006, 0.004, 0.005, 0.006, 0.012],  # insights
+        [0.000, 0.000, 0.000, 0.008, 0.000, 0.000, 0.000, 0.000, 0.015],  # connect api
+        [0.010, 0.010, 0.000, 0.000, 0.004, 0.003, 0.003, 0.000, 0.025],  # time tracking
+        [0.000, 0.000, 0.000, 0.000, 0.005, 0.004, 0.004, 0.000, 0.025],  # security
+        [0.000, 0.000, 0.000, 0.000, 0.005, 0.004, 0.004, 0.000, 0.025],  # ai assistant
     ]
 )
-CHANGE_CUM = np.cumsum(CHANGE_PROB, axis=1)
+# yearly season of purchases (January .. December, mean 1): budgets in December and January, a quiet summer
+SEASON = np.array([1.50, 1.10, 1.20, 0.90, 0.85, 1.00, 0.50, 0.45, 0.90, 1.00, 1.20, 1.70])
+SEASON = SEASON / SEASON.mean()
+SEASONAL_KINDS = (K_SEAT_UP, K_UP)
+# usage-driven purchases: monthly probability by utilisation band (>= 1, >= 0.9, >= 0.8) for an eager
+# customer; a tolerant one (TOLERANT_SHARE of customers) buys TOLERANT_FACTOR as often
+BUY_PROB = (0.85, 0.10, 0.02)
+TOLERANT_SHARE, TOLERANT_FACTOR = 0.10, 0.3
+USAGE_NOISE = 0.01  # monthly log noise of a healthy customer's usage around its drift
+OVER_LIMIT_CAP = 1.15  # usage above this share of its limit stops growing
+TOP_TIER_CEILING = 0.85  # on the top tier, usage of a plan limit levels off at this share of it
+# decline: monthly hazard of entering it = the customer's churn hazard; declining customers churn with
+# DECLINE_CHURN a month from their DECLINE_GRACE-th month on and recover with DECLINE_RECOVER; healthy
+# customers churn suddenly with SUDDEN_CHURN x their hazard
+DECLINE_GRACE, DECLINE_CHURN, DECLINE_RECOVER, SUDDEN_CHURN = 3, 0.30, 0.05, 0.15
+DECLINE_DRIFT = -0.15  # monthly log change of a declining customer's usage
 DISCOUNT_CHOICES = np.array([5, 10, 12.5, 15, 20, 25, 30]) * SCALE
-TIER_CUM = np.array([[0.60, 0.95], [0.30, 0.80], [0.10, 0.50]])  # P(tier<=0), P(tier<=1) by segment
+TIER_CUM = np.array([[0.60, 0.95], [0.30, 0.80], [0.05, 0.35]])  # P(tier<=0), P(tier<=1) by segment
 SEG_CHURN = np.array([1.25, 1.0, 0.6])
+SEAT_CAP = 600  # a customer's seats at sign-up: 2-30 % of its employees, at most this
 CORE_CHURN = np.array([0.013, 0.013, 0.0045, 0.003])  # monthly churn hazard by number of live cores
+FIRST_YEAR_CHURN = 2.0  # hazard factor in a customer's first 12 months
 
 
 @dataclass(frozen=True)
@@ -71,6 +101,7 @@ class Calendar:
     first: np.ndarray  # first day of calendar month m (length n_months + 1), days since epoch
     lo: np.ndarray  # first usable day of month m (clipped to start)
     hi: np.ndarray  # last usable day of month m (clipped to end, inclusive)
+    moy: np.ndarray  # month of the year of month m (0 = January)
 
     @property
     def n_months(self) -> int:
@@ -88,7 +119,8 @@ def build_calendar(start: date, end: date) -> Calendar:
     sday, eday = int(s.astype(np.int64)), int(e.astype(np.int64))
     lo = np.maximum(first[:-1], sday)
     hi = np.minimum(first[1:] - 1, eday)
-    return Calendar(sday, eday, first, lo, hi)
+    moy = (months[:-1].astype(np.int64) % 12).astype(np.int64)
+    return Calendar(sday, eday, first, lo, hi, moy)
 
 
 @dataclass
@@ -121,6 +153,11 @@ def _round_cents(x: np.ndarray) -> np.ndarray:
     return (np.round(x / (SCALE // 100)) * (SCALE // 100)).astype(np.int64)
 
 
+def _limits(product: int, j: int) -> np.ndarray:
+    """The per-tier limits of the j-th metric of a product (PLAN_LIMITS), as floats."""
+    return np.array(PLAN_LIMITS[product][j][1], dtype=float)
+
+
 class BlockSim:
     def __init__(self, rng: np.random.Generator, n: int, cat: Catalog, cal: Calendar, snapshot_months: int):
         self.rng, self.n, self.cat, self.cal = rng, n, cat, cal
@@ -150,7 +187,9 @@ class BlockSim:
         lead = rng.exponential(20 * DAY, size=n).astype(np.int64) + 3600
         lead = np.where(rng.random(n) < 0.1, lead * 8, lead)
         self.created_t = self.signup_t - lead
-        self.seats = np.clip(np.round(self.emp * rng.uniform(0.02, 0.3, size=n)), 1, 2000).astype(np.int64)
+        self.seats = np.clip(np.round(self.emp * rng.uniform(0.02, 0.3, size=n)), 1, SEAT_CAP).astype(
+            np.int64
+        )
         self.name_a = rng.integers(0, 1 << 30, size=n)
         self.name_b = rng.integers(0, 1 << 30, size=n)
         self.country_u = rng.random(n)
@@ -171,9 +210,16 @@ class BlockSim:
         self.busy = np.full((n, S), -1, np.int64)  # no further change of the item up to this month
         self.resume = np.full((n, S), -1, np.int64)
         self.start_day = np.zeros((n, S), np.int64)
-        self.util = np.zeros((n, S))
-        self.calls = np.zeros(n)  # monthly API calls (usage base)
+        # usage of each core item: level (users, or API calls a month), monthly log drift, and storage and
+        # projects per unit of level
+        self.level = np.zeros((n, S))
+        self.drift = np.zeros((n, S))
+        self.per_storage = np.zeros((n, S))
+        self.per_project = np.zeros((n, S))
         self.calls_month = np.zeros(n)  # this month's billed calls
+        self.eager = np.where(self.rng.random(n) < TOLERANT_SHARE, TOLERANT_FACTOR, 1.0)
+        self.declining = np.zeros(n, bool)
+        self.decline_m = np.full(n, -1, np.int64)
         self.anchor = np.where(self.rng.random(n) < 0.65, 1, self.rng.integers(2, 29, size=n))
         self.n_items = np.zeros(n, np.int64)
         self.n_subs = np.zeros(n, np.int64)
@@ -243,7 +289,7 @@ class BlockSim:
         u = self.rng.random(k)
         d = DISCOUNT_CHOICES[self.rng.integers(0, len(DISCOUNT_CHOICES), size=k)]
         out = np.where(u < 0.30, d, 0)
-        return np.where(u > 0.994, 100 * SCALE, out).astype(np.int64)
+        return np.where(u > 0.988, 100 * SCALE, out).astype(np.int64)
 
     def _new_item(
         self, ci: np.ndarray, si: int, t: np.ndarray, tier: np.ndarray, iv: np.ndarray, new_sub: np.ndarray
@@ -268,18 +314,73 @@ class BlockSim:
         self.paused[ci, si] = False
         self.trial[ci, si] = False
         self.start_day[ci, si] = t // DAY
-        self.util[ci, si] = 0.3 + 0.65 * self.rng.beta(2.5, 2.0, size=k)
-        if si == API:
-            limit = np.array(PLAN_LIMITS[API][0][1], dtype=float)[tier]
-            self.calls[ci] = limit * self.util[ci, si] * self.rng.uniform(0.5, 1.0, size=k)
+        if si in CORE_PRODUCTS:
+            self._init_usage(ci, si)
 
-    def _start_with_trial(self, ci: np.ndarray, si: int, m: int, t: np.ndarray, new_sub: np.ndarray) -> None:
-        """Start items; a share of them begin as trials that convert or end later."""
+    def _init_usage(self, ci: np.ndarray, si: int) -> None:
+        """A new core item's usage: 45-95 % of its first limit (users or calls), its own growth."""
+        k = len(ci)
+        rng = self.rng
+        util = 0.45 + 0.5 * rng.beta(2.5, 2.0, size=k)
+        tier = self.tier[ci, si]
+        if si == API:
+            util = util * rng.uniform(0.5, 1.0, size=k)
+        self.level[ci, si] = self._limit(ci, si, 0) * util
+        # larger companies grow more slowly (relative to their size)
+        self.drift[ci, si] = rng.normal(0.028 - 0.006 * np.log10(self.seats[ci]), 0.012, size=k)
+        if si == WS:  # storage per user (limit per seat) and projects (a plan limit) at 25-100 % of users'
+            self.per_storage[ci, si] = _limits(WS, 1)[tier] * rng.uniform(0.25, 1.0, size=k)
+            self.per_project[ci, si] = _limits(WS, 2)[tier] * util * rng.uniform(0.1, 0.6, size=k)
+            self.per_project[ci, si] /= np.maximum(self.level[ci, si], 1e-9)
+        elif si == INS:  # storage (a plan limit) at 20-100 % of users' utilisation
+            self.per_storage[ci, si] = _limits(INS, 1)[tier] * util * rng.uniform(0.2, 1.0, size=k)
+            self.per_storage[ci, si] /= np.maximum(self.level[ci, si], 1e-9)
+
+    def _limit(self, ci: np.ndarray, si: int, j: int) -> np.ndarray:
+        """The limit of the j-th metric of product si (PLAN_LIMITS) for the items of customers ci."""
+        limit = _limits(si, j)[self.tier[ci, si]]
+        return limit * self.qty[ci, si] if PLAN_LIMITS[si][j][2] else limit
+
+    def _metric_values(self, ci: np.ndarray, si: int) -> list[np.ndarray]:
+        """Usage of each metric of product si (PLAN_LIMITS order) for the customers ci."""
+        level = self.level[ci, si]
+        if si == WS:  # active users are whole users
+            return [np.round(level), level * self.per_storage[ci, si], level * self.per_project[ci, si]]
+        if si == INS:
+            return [np.round(level), level * self.per_storage[ci, si]]
+        return [level]
+
+    def _utilisation(self, ci: np.ndarray, si: int) -> tuple[np.ndarray, np.ndarray]:
+        """(utilisation of the per-seat limits, utilisation of the plan limits), max over metrics; 0 when
+        the product has no such limit."""
+        seat, plan = np.zeros(len(ci)), np.zeros(len(ci))
+        for j, value in enumerate(self._metric_values(ci, si)):
+            util = value / np.maximum(self._limit(ci, si, j), 1e-9)
+            if PLAN_LIMITS[si][j][2]:
+                seat = np.maximum(seat, util)
+            else:
+                plan = np.maximum(plan, util)
+        return seat, plan
+
+    def _start_with_trial(
+        self, ci: np.ndarray, si: int, m: int, t: np.ndarray, new_sub: np.ndarray, land: bool = False
+    ) -> None:
+        """Start items; a share of them begin as trials that convert or end later. ``land``: a cross-sold
+        product starts a tier lower, a Workspace with a pilot team (at most 25 seats), an API with less
+        usage (and grows from there)."""
         k = len(ci)
         if k == 0:
             return
         tier = self._tier_for(ci)
+        if land:
+            tier = np.maximum(tier - 1, 0)
         self._new_item(ci, si, t, tier, self._interval_for(ci, si, tier), new_sub)
+        if land and si == WS:
+            pilot = np.minimum(np.round(self.seats[ci] * self.rng.uniform(0.05, 0.25, size=k)), 25)
+            self.qty[ci, si] = np.maximum(1, pilot)
+            self._init_usage(ci, si)
+        elif land and si == API:
+            self.level[ci, si] *= self.rng.uniform(0.2, 0.6, size=k)
         self.busy[ci, si] = m
         is_trial = (self.rng.random(k) < 0.4) if si in (WS, INS) else np.zeros(k, bool)
         self.trial[ci, si] = is_trial
@@ -363,10 +464,24 @@ class BlockSim:
         ci = np.nonzero(alive_any & ~blocked)[0]
         n_core = self.alive[ci][:, list(CORE_PRODUCTS)].sum(axis=1)
         hazard = CORE_CHURN[n_core] * SEG_CHURN[self.seg[ci]]
-        hazard = hazard * np.where(m - self.signup_m[ci] < 12, 1.3, 1.0)
+        hazard = hazard * np.where(m - self.signup_m[ci] < 12, FIRST_YEAR_CHURN, 1.0)
+        # healthy customers fall into decline (usage falls, see _usage) at their hazard; declining ones
+        # churn after a few months or recover; a few healthy ones churn at once
+        u = self.rng.random(len(ci))
+        declining = self.declining[ci]
+        months_in = m - self.decline_m[ci]
+        start = ~declining & (u < hazard)
+        recover = declining & (u < DECLINE_RECOVER)
+        self.declining[ci[start]] = True
+        self.decline_m[ci[start]] = m
+        self.declining[ci[recover]] = False
+        leave = self.rng.random(len(ci))
+        hazard = np.where(
+            declining, np.where(months_in >= DECLINE_GRACE, DECLINE_CHURN, 0.0), SUDDEN_CHURN * hazard
+        )
         all_paused = ~(self.alive[ci] & ~self.paused[ci]).any(axis=1)
         hazard = np.where(all_paused, 0.12, hazard)
-        ci = ci[self.rng.random(len(ci)) < hazard]
+        ci = ci[~recover & (leave < hazard)]
         if len(ci) == 0:
             return
         t = self._rand_time(m, len(ci))
@@ -380,6 +495,7 @@ class BlockSim:
             self.busy[ci[sel], s] = m
         self.churned[ci] = True
         self.churn_m[ci] = m
+        self.declining[ci] = False
 
     def _reactivate(self, m: int) -> None:
         cand = self.churned & (self.churn_m >= 0) & (m - self.churn_m >= 3)
@@ -398,35 +514,37 @@ class BlockSim:
             self._new_item(c, p, t[self.last_core[ci] == p], tier, iv, new_sub[self.last_core[ci] == p])
             if p in (WS,):
                 self.qty[c, p] = np.maximum(1, np.round(self.seats[c] * self.rng.uniform(0.5, 1.1, len(c))))
+                self._init_usage(c, p)
             self.busy[c, p] = m
             self._emit(c, p, t[self.last_core[ci] == p], E_STARTED)
         self.churned[ci] = False
+        self.declining[ci] = False
         self.ever_paid[ci] = True
 
     def _item_changes(self, m: int) -> None:
         rng = self.rng
         eligible = self.alive & ~self.paused & ~self.trial & (self.busy < m)
         u = rng.random((self.n, N_PRODUCTS))
+        prob = CHANGE_PROB.copy()
+        prob[:, list(SEASONAL_KINDS)] *= SEASON[self.cal.moy[m]]
+        cum = np.cumsum(prob, axis=1)
         kind = np.full((self.n, N_PRODUCTS), N_KINDS, np.int64)
         for s in range(N_PRODUCTS):
-            kind[:, s] = np.searchsorted(CHANGE_CUM[s], u[:, s], side="right")
-        # customers at their limits buy seats / move to a higher API tier more often
+            kind[:, s] = np.searchsorted(cum[s], u[:, s], side="right")
+        # declining customers buy nothing
+        kind = np.where(self.declining[:, None] & np.isin(kind, SEASONAL_KINDS), N_KINDS, kind)
+        self._usage_driven(m, kind)
+        # renewal: on each anniversary of an item, over half of the list-priced items get a 2-5 % uplift
         boost = rng.random((self.n, N_PRODUCTS))
-        kind[:, WS] = np.where(
-            (kind[:, WS] == N_KINDS) & (self.util[:, WS] > 0.9) & (boost[:, WS] < 0.08),
-            K_SEAT_UP,
-            kind[:, WS],
-        )
-        api_limit = np.array(PLAN_LIMITS[API][0][1], dtype=float)[self.tier[:, API]]
-        kind[:, API] = np.where(
-            (self.calls > 0.85 * api_limit) & (self.tier[:, API] < 2) & (boost[:, API] < 0.3),
-            K_UP,
-            kind[:, API],
-        )
-        # renewal: on each anniversary of an item, half of the list-priced items get a price uplift
         months_in = m - self.cal.month_of(self.start_day)
-        renewal = (months_in > 0) & (months_in % 12 == 0) & (kind == N_KINDS) & (boost < 0.5)
-        kind = np.where(renewal & (np.arange(N_PRODUCTS) != API)[None, :], K_PRICE, kind)
+        renewal = (months_in > 0) & (months_in % 12 == 0) & (kind == N_KINDS) & (boost < 0.55)
+        renewal &= (np.arange(N_PRODUCTS) != API)[None, :] & self.alive & ~self.paused & ~self.trial
+        renewal &= self.busy < m
+        kind = np.where(renewal, N_KINDS, kind)
+        ci, si = np.nonzero(renewal)
+        self.price[ci, si] = _round_cents(self.price[ci, si] * rng.uniform(1.02, 1.05, size=len(ci)))
+        self.busy[ci, si] = m
+        self._emit(ci, si, self._rand_time(m, len(ci)), E_CHANGED)
         n_core = self.alive[:, list(CORE_PRODUCTS)].sum(axis=1)
         has_addon = np.zeros((self.n, N_PRODUCTS), bool)
         for a, b in ADDON_BASE.items():
@@ -435,8 +553,14 @@ class BlockSim:
         ok = np.ones_like(eligible)
         ok &= ~((kind == K_UP) & (self.tier >= 2))
         ok &= ~((kind == K_DOWN) & (self.tier <= 0))
+        for si in CORE_PRODUCTS:  # a downgrade only when the usage fits the lower tier's limits
+            ci = np.nonzero((kind[:, si] == K_DOWN) & (self.tier[:, si] > 0))[0]
+            self.tier[ci, si] -= 1
+            ok[ci, si] &= np.maximum(*self._utilisation(ci, si)) < 1.0
+            self.tier[ci, si] += 1
         ok &= ~((kind == K_SEAT_DOWN) & (self.qty < 2))
-        ok &= ~((kind == K_PAUSE) & (self.ival == IV_YEAR))
+        ok &= ~((kind == K_DISC) & (self.disc == 100 * SCALE))  # free accounts (partners, internal) stay free
+        ok &= ~((kind == K_PAUSE) & ((self.ival == IV_YEAR) | (self.qty > 50)))  # small accounts pause
         ok &= ~((kind == K_END) & is_core & ((n_core[:, None] < 2) | has_addon))
         kind = np.where(eligible & ok, kind, N_KINDS)
         for k_id in range(N_KINDS):
@@ -450,6 +574,33 @@ class BlockSim:
                 self.alive[ci, si] = False
         self._follow_seats(m, (kind[:, WS] == K_SEAT_UP) | (kind[:, WS] == K_SEAT_DOWN))
 
+    def _usage_driven(self, m: int, kind: np.ndarray) -> None:
+        """Usage-driven changes of the core items (as of the last month-end): at or near a limit, buy seats
+        (a per-seat limit) or move up a tier (a plan limit); far below the limits, a declining customer
+        gives back seats or moves down a tier."""
+        rng = self.rng
+        all_ci = np.arange(self.n)
+        season = SEASON[self.cal.moy[m]]
+        for si in CORE_PRODUCTS:
+            ci = all_ci[self.alive[:, si] & ~self.paused[:, si] & ~self.trial[:, si]]
+            seat, plan = self._utilisation(ci, si)
+            tier = self.tier[ci, si]
+            top = np.maximum(seat, np.where(tier < 2, plan, 0.0))
+            band = np.select([top >= 1.0, top >= 0.9, top >= 0.8], BUY_PROB, 0.0)
+            buy = rng.random(len(ci)) < band * self.eager[ci] * season * ~self.declining[ci]
+            up = buy & (tier < 2) & (plan >= seat)
+            kind[ci[buy & ~up & (seat > 0)], si] = K_SEAT_UP
+            kind[ci[up], si] = K_UP
+            # low usage: seats given back (far more often in decline), tiers given back in decline
+            declining = self.declining[ci]
+            r = rng.random(len(ci))
+            give_seats = (
+                ~buy & (seat > 0) & np.where(declining, (seat < 0.85) & (r < 0.3), (seat < 0.5) & (r < 0.03))
+            )
+            kind[ci[give_seats], si] = K_SEAT_DOWN
+            down = ~buy & ~give_seats & declining & (tier > 0) & (r > 0.7)
+            kind[ci[down], si] = K_DOWN
+
     def _follow_seats(self, m: int, ws_seat_change: np.ndarray) -> None:
         """Per-seat add-ons (Time Tracking) usually follow the Workspace seat count."""
         ok = ws_seat_change & self.alive[:, TT] & ~self.trial[:, TT] & (self.busy[:, TT] < m)
@@ -462,12 +613,22 @@ class BlockSim:
     def _apply_change(self, kind: int, ci: np.ndarray, si: np.ndarray, m: int) -> int:
         rng, k = self.rng, len(ci)
         q = self.qty[ci, si]
+        # seats needed for the usage (Workspace: the per-seat limits at utilisation 1), else 0
+        need = np.zeros(k)
+        ws = si == WS
+        if ws.any():
+            need[ws] = self._utilisation(ci[ws], WS)[0] * q[ws]
         if kind == K_SEAT_UP:
-            new_q = q + np.maximum(1, np.round(q * rng.uniform(0.02, 0.15, size=k))).astype(np.int64)
-            self.util[ci, si] *= q / new_q
-            self.qty[ci, si] = new_q
+            step = np.maximum(1, np.round(q * rng.uniform(0.02, 0.15, size=k))).astype(np.int64)
+            # large accounts true up in small steps, small ones buy a little headroom
+            headroom = np.where(q >= 20, rng.uniform(1.0, 1.05, size=k), rng.uniform(1.02, 1.15, size=k))
+            sized = np.ceil(need * headroom).astype(np.int64)
+            self.qty[ci, si] = np.minimum(np.maximum(q + step, sized), np.maximum(3 * q // 2, q + 5))
         elif kind == K_SEAT_DOWN:
-            self.qty[ci, si] = np.maximum(1, q - np.maximum(1, np.round(q * rng.uniform(0.02, 0.12, size=k))))
+            step = np.maximum(1, np.round(q * rng.uniform(0.02, 0.12, size=k))).astype(np.int64)
+            sized = np.ceil(need * rng.uniform(1.15, 1.35, size=k)).astype(np.int64)
+            new_q = np.where((sized > 0) & (sized < q - step), sized, q - step)
+            self.qty[ci, si] = np.maximum(1, np.maximum(new_q, (q + 1) // 2))
         elif kind in (K_UP, K_DOWN):
             self.tier[ci, si] += 1 if kind == K_UP else -1
             missing = self._plan(ci, si) < 0  # e.g. no weekly Enterprise plan: move to monthly
@@ -505,8 +666,8 @@ class BlockSim:
         active_core = (self.alive & ~self.paused & ~self.trial)[:, cores].any(axis=1)
         # not in a month in which one of its core items started (keeps the cross-sell after the sign-up)
         active_core &= ~(self.alive & (self.start_day >= self.cal.lo[m]))[:, cores].any(axis=1)
-        p = 0.04 * np.array([1.0, 1.2, 1.4])[self.seg]
-        ci = np.nonzero(active_core & (rng.random(self.n) < p))[0]
+        p = 0.016 * np.array([1.0, 1.2, 1.4])[self.seg] * SEASON[self.cal.moy[m]]
+        ci = np.nonzero(active_core & ~self.declining & (rng.random(self.n) < p))[0]
         score = rng.random((len(ci), 3))
         taken = self.alive[ci][:, cores] | (self.busy[ci][:, cores] >= m)
         score[taken] = -1.0
@@ -517,15 +678,16 @@ class BlockSim:
         new_sub = rng.random(len(ci)) < 0.3
         for j, prod in enumerate(cores):
             sel = pick == j
-            self._start_with_trial(ci[sel], prod, m, t[sel], new_sub[sel])
+            self._start_with_trial(ci[sel], prod, m, t[sel], new_sub[sel], land=True)
 
     def _add_ons(self, m: int) -> None:
         rng = self.rng
-        for addon, prob in ((TT, 0.05), (SEC, 0.04), (AI, 0.045)):
+        season = SEASON[self.cal.moy[m]]
+        for addon, prob in ((TT, 0.012), (SEC, 0.010), (AI, 0.012)):
             base = ADDON_BASE[addon]
             ok = self.alive[:, base] & ~self.paused[:, base] & ~self.trial[:, base] & (self.busy[:, base] < m)
-            ok &= ~self.alive[:, addon] & (self.busy[:, addon] < m)
-            ci = np.nonzero(ok & (rng.random(self.n) < prob))[0]
+            ok &= ~self.alive[:, addon] & (self.busy[:, addon] < m) & ~self.declining
+            ci = np.nonzero(ok & (rng.random(self.n) < prob * season))[0]
             if len(ci) == 0:
                 continue
             t = self._rand_time(m, len(ci))
@@ -553,12 +715,35 @@ class BlockSim:
 
     def _usage(self, m: int) -> None:
         rng, cal = self.rng, self.cal
-        # utilisation drifts up over time; seat purchases bring it back down (see _apply_change)
-        self.util += np.where(self.alive, rng.normal(0.012, 0.04, size=self.util.shape), 0.0)
-        np.clip(self.util, 0.05, 1.3, out=self.util)
+        # usage of live, unpaused core items moves by its drift (falling in decline); far over a limit it
+        # stops growing
+        for si in CORE_PRODUCTS:
+            ci = np.nonzero(self.alive[:, si] & ~self.paused[:, si])[0]
+            k = len(ci)
+            # usage grows with the same yearly season as purchases (teams hire and onboard in the winter)
+            step = self.drift[ci, si] * SEASON[cal.moy[m]] + rng.normal(0.0, USAGE_NOISE, size=k)
+            step = np.where(self.declining[ci], rng.normal(DECLINE_DRIFT, 0.05, size=k), step)
+            seat, plan = self._utilisation(ci, si)
+            capped = (np.maximum(seat, plan) > OVER_LIMIT_CAP) & (step > 0)
+            step = np.where(capped, 0.1 * step, step)
+            # on the top tier a plan limit cannot be bought away: usage settles below it (the top tier's
+            # limits are generous); Workspace projects stop growing, Insights and API usage level off
+            top = (self.tier[ci, si] == 2) & (plan > TOP_TIER_CEILING)
+            if si == WS:
+                self.per_project[ci[top], si] *= TOP_TIER_CEILING / plan[top]
+            else:
+                step = np.where(
+                    top, np.minimum(step, np.log(TOP_TIER_CEILING / np.maximum(plan, 1e-9))), step
+                )
+            if si == WS:  # projects grow at half the pace of users
+                self.per_project[ci, si] *= np.exp(-0.5 * step)
+            # users are at most most of the company's employees (Insights: a quarter of them)
+            cap = self.emp[ci] * (0.9 if si == WS else 0.25) + 5 if si != API else np.inf
+            self.level[ci, si] = np.minimum(
+                self.level[ci, si] * np.exp(step), np.maximum(cap, self.level[ci, si])
+            )
         ci = np.nonzero(self.alive[:, API])[0]
-        self.calls[ci] *= np.exp(rng.normal(0.02, 0.06, size=len(ci)))
-        qty = np.round(self.calls[ci] * np.exp(rng.normal(0.0, 0.12, size=len(ci))))
+        qty = np.round(self.level[ci, API] * np.exp(rng.normal(0.0, 0.01, size=len(ci))))
         self.calls_month[ci] = qty
         pstart = cal.first[m] + self.anchor[ci] - 1
         pend = cal.first[m + 1] + self.anchor[ci] - 2
@@ -578,6 +763,7 @@ class BlockSim:
         )
 
     def _snapshots(self, m: int) -> None:
+        """Month-end usage of every live, unpaused core item: its limit metrics and logins."""
         rng = self.rng
         day = int(self.cal.hi[m])
         for p in CORE_PRODUCTS:
@@ -585,21 +771,15 @@ class BlockSim:
             k = len(ci)
             if k == 0:
                 continue
-            util = self.util[ci, p]
-            tier = self.tier[ci, p]
-            users = np.zeros(k)
-            for metric, limits, per_unit in PLAN_LIMITS[p]:
-                limit = np.array(limits, dtype=float)[tier] * (self.qty[ci, p] if per_unit else 1)
-                if metric == M_USERS:
-                    value = np.round(limit * util * rng.normal(1.0, 0.04, size=k))
-                    users = value
-                elif metric == M_STORAGE:
-                    value = np.round(limit * util * rng.uniform(0.6, 1.08, size=k), 1)
-                elif metric == M_PROJECTS:
-                    value = np.round(limit * util * rng.uniform(0.5, 1.05, size=k))
-                else:  # api calls: month-to-date consumption = this month's metered calls
+            values = self._metric_values(ci, p)
+            users = values[0] if p != API else rng.integers(1, 12, size=k).astype(float)
+            for (metric, _, _), value in zip(PLAN_LIMITS[p], values, strict=True):
+                if metric == M_STORAGE:
+                    value = np.round(value, 1)
+                elif metric == M_CALLS:  # month-to-date consumption = this month's metered calls
                     value = self.calls_month[ci]
-                    users = rng.integers(1, 12, size=k).astype(float)
+                else:
+                    value = np.round(value)
                 self._add_snap(ci, p, day, metric, np.maximum(value, 0))
             logins = np.round(users * rng.uniform(6, 22, size=k))
             self._add_snap(ci, p, day, M_LOGINS, logins)

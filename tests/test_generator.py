@@ -363,7 +363,8 @@ def test_sample_covers_case(sample_coverage: dict[str, float], case: str) -> Non
 
 def test_sample_shape(sample_coverage: dict[str, float]) -> None:
     assert sample_coverage["currencies_in_events"] == 3
-    assert 8 <= sample_coverage["events_per_customer"] <= 12
+    # seats and tiers change mostly when usage reaches a limit (seeds/README.md), so a few events per customer
+    assert 3 <= sample_coverage["events_per_customer"] <= 12
     # multi-product customers churn noticeably less (the product's claim)
     assert (
         sample_coverage["monthly_churn_multi_product"] < 0.6 * sample_coverage["monthly_churn_single_product"]

@@ -46,10 +46,19 @@ def parquet_company(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _day_after_last_event(folder: Path) -> date:
-    sql = f"select max(cast(occurred_at as timestamptz)) from {_reader(_event_files(folder))}"
+    """The first day land_next_day accepts: after every event (occurred or recorded) and exchange rate."""
+    events = _reader(_event_files(folder))
+    rates = _reader(sorted(folder.glob("fx_rates.*")))
+    sql = f"""
+        select greatest(
+            (select max(greatest(occurred, coalesce(recorded, occurred)))
+             from (select cast(occurred_at as timestamptz) as occurred,
+                          cast(recorded_at as timestamptz) as recorded from {events})),
+            (select max(cast(rate_date as date)) from {rates}))"""
     with duckdb.connect() as con:
         con.execute("set TimeZone = 'UTC'")
-        return con.execute(sql).fetchall()[0][0].date() + timedelta(days=1)
+        latest = con.execute(sql).fetchall()[0][0]
+    return (latest.date() if hasattr(latest, "date") else latest) + timedelta(days=1)
 
 
 def _land_and_check(source: Path, tmp_path: Path, day: date) -> tuple[Path, dict[str, int]]:

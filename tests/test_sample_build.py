@@ -116,7 +116,7 @@ def test_reference_implementation_agrees_value_by_value(sample_published: Path) 
 def test_summary_names_every_figure(sample_published: Path) -> None:
     text = format_summary(read_summary(sample_published))
     assert "(as of 2026-10-31; full build (first build))" in text
-    assert "MRR of 2026-10, the last complete month: 7,332,114.36   ARR: 87,985,372.38" in text
+    assert "MRR of 2026-10, the last complete month: 3,358,134.56   ARR: 40,297,614.72" in text
     assert "MRR bridge of 2026-10:" in text
     assert "Month to date" not in text  # the as-of date closes October
     assert "NRR, trailing 12 months to 2026-10:" in text and "n/a" not in text
