@@ -3,6 +3,7 @@
     saas-warehouse build [--raw-dir DIR] [--warehouse FILE] [--as-of YYYY-MM-DD] [--full-refresh]
                          [--allow-drop] [--force-as-of] [--debug]
     saas-warehouse generate --customers N --out DIR [--seed S] [--format parquet|csv]
+    saas-warehouse opportunities [--top N] [--warehouse FILE]
     saas-warehouse load-raw --target postgres|spark [--raw-dir DIR]
     saas-warehouse --version
 
@@ -27,7 +28,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TextIO
 
-from orchestration.settings import SettingsError, WarehouseSettings, parse_as_of
+from orchestration.settings import SettingsError, WarehouseSettings, parse_as_of, project_vars
 
 PACKAGE_NAME = "saas-revenue-warehouse"
 
@@ -100,6 +101,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "prepare",
         help="Parse the dbt project into its manifest when the code changed (what a deployment runs before "
         "loading the Dagster code location; build does it by itself).",
+    )
+
+    opportunities = commands.add_parser(
+        "opportunities",
+        help="Print the ranked expansion opportunities of the scoring month from the published warehouse "
+        "(read-only).",
+    )
+    opportunities.add_argument(
+        "--top", type=positive_int, default=20, help="How many, by rank (default 20: the top 20)."
+    )
+    opportunities.add_argument(
+        "--warehouse", type=Path, help="Published DuckDB file (default: SAAS_WAREHOUSE_PATH)."
     )
 
     load_raw = commands.add_parser(
@@ -272,7 +285,22 @@ def run_load_raw(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_opportunities(args: argparse.Namespace) -> int:
+    from orchestration.opportunities import WarehouseNotBuilt, format_opportunities, read_opportunities
+
+    warehouse_path = args.warehouse or WarehouseSettings.from_env().warehouse_path
+    try:
+        opportunities = read_opportunities(warehouse_path, args.top)
+    except WarehouseNotBuilt as error:
+        print(f"saas-warehouse: {error}", file=sys.stderr)
+        return 1
+    print(format_opportunities(opportunities, str(project_vars()["reporting_currency"])))
+    return 0
+
+
 def dispatch(args: argparse.Namespace) -> int:
+    if args.command == "opportunities":
+        return run_opportunities(args)
     if args.command == "build":
         return run_build(settings_from(args), debug=args.debug)
     if args.command == "load-raw":
