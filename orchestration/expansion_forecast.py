@@ -14,28 +14,29 @@ Quarters
 - The backtest: each of the last 4 complete quarters (quarter end <= S) that lie inside the bridge's
   history is forecast as if it were the next one, from data through the month before it.
 
-Method `expansion_rate_x_mrr_trend[_seasonal]` (a forecast for a cutoff month C, using months <= C only)
-- Expansion MRR scales with the base it expands: expansion(m) = rate(m) x mrr_start(m). Usable months are
+Method `same_quarter_rate_x_mrr_trend`, else `expansion_rate_x_mrr_trend` (a forecast for a cutoff month C,
+using months <= C only)
+- Expansion MRR scales with the base it expands: expansion(m) = rate x mrr_start(m). Usable months are
   those from the first month with mrr_start > 0 on.
-- rate level R = sum expansion_mrr / sum mrr_start over the last 12 usable months (all of them when fewer):
-  a trailing year holds every season once, so R is the deseasonalised rate.
-- Yearly seasonality (with at least 24 usable months; method suffix `_seasonal`): the last k = min(3,
-  n // 12) 12-month blocks ending at C; in each block j and quarter of the year q, the ratio
-  d(q, j) = (sum expansion / sum mrr_start over the block's months of q) / (the block's own rate) - 1.
-  The seasonal effect s(q) = mean_j d(q, j) is shrunk toward 0 by how consistent it is across years
-  (empirical Bayes): noise v = the pooled variance of d(q, j) around s(q) / k, signal
-  t = max(0, sum_q s(q)^2 / 3 - v), factor(q) = max(0, 1 + s(q) x t / (t + v)). Noise that happens to
-  differ between quarters in two years of history gives factors near 1; a pattern that repeats every year
-  is kept whole.
+- Yearly seasonality, when the same three calendar months a year earlier are usable months: the rate is
+  that quarter's, R = sum expansion_mrr / sum mrr_start over those three months (a seasonal naive forecast
+  of the rate, not of the amount: the amount grows with the company, the rate does not). Method
+  `same_quarter_rate_x_mrr_trend`. Why: on the sample and generated companies, whose expansion follows the
+  season, this was the most accurate of the methods tried (trailing-year rate with quarter factors shrunk
+  by how consistently they repeat: 14.4 % / 8.9 % mean backtest error on the sample / a 10k company; this
+  one 9.1 % / 5.1 %; no seasonality: 26 %).
+- Less than a year of history: R = sum expansion_mrr / sum mrr_start over the last 12 usable months (all
+  of them when fewer), method `expansion_rate_x_mrr_trend`.
 - The base: MRR at the end of C, growing at the least-squares slope g of ln(mrr_end) over the last 6
   month ends <= C (0 with fewer than 3), damped: the MRR at the start of a month h months after C+1 is
   mrr_end(C) x exp(g x (phi + phi^2 + ... + phi^h)), phi = 0.8 (recent growth fades, as a maturing
   company's does; the backtests on the sample and generated companies were best with it).
-- forecast = sum over the quarter's three months of R x factor(q) x projected mrr_start.
-- Interval (about 80 %): with sigma the standard deviation of the last m <= 12 usable months' rates around
-  R x factor(q) (relative), the quarter's relative error is taken as sigma x sqrt(1/3 + 1/m) (three
+- forecast = sum over the quarter's three months of R x projected mrr_start.
+- Interval (about 80 %): with sigma the relative standard deviation of the last m <= 12 usable months'
+  rates around their mean rate, the quarter's relative error is taken as sigma x sqrt(1/3 + 1/m) (three
   months of noise, and the level estimated from m months): low/high = forecast x (1 -/+ 1.2816 x that),
-  low floored at 0. Null with fewer than 2 usable months.
+  low floored at 0. The season widens sigma, so the range is on the wide side. Null with fewer than 2
+  usable months.
 - No usable month before the cutoff: no forecast (nulls), method `insufficient_history`.
 Money is rounded to cents as Decimal (ROUND_HALF_UP); the actual is the exact sum of the bridge's decimals;
 abs_pct_error = |forecast - actual| / actual (exact decimals, 10 places; null when actual = 0).
@@ -52,11 +53,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 
 METHOD = "expansion_rate_x_mrr_trend"
-SEASONAL_METHOD = f"{METHOD}_seasonal"
+SEASONAL_METHOD = "same_quarter_rate_x_mrr_trend"
 NO_HISTORY_METHOD = "insufficient_history"
 RATE_MONTHS = 12
-SEASONAL_MIN_MONTHS = 24
-SEASONAL_MAX_YEARS = 3
 GROWTH_MONTHS = 6
 GROWTH_MIN_MONTHS = 3
 DAMPING = 0.8
@@ -85,7 +84,6 @@ class Forecast:
     low: float | None
     high: float | None
     method: str
-    seasonal_factors: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -137,30 +135,16 @@ def as_float(value: Decimal | float | int) -> float:
     return float(value)
 
 
-def seasonal_factors(
-    months: np.ndarray, expansion: np.ndarray, mrr_start: np.ndarray
-) -> tuple[float, float, float, float]:
-    """Shrunk quarter-of-year factors of the expansion rate from whole 12-month blocks ending at the last
-    month (module docstring); all 1 with fewer than 24 months."""
-    years = min(SEASONAL_MAX_YEARS, len(months) // 12)
-    if years < 2:
-        return (1.0, 1.0, 1.0, 1.0)
-    ratios = np.zeros((4, years))
-    for block in range(years):
-        end = len(months) - 12 * block
-        rows = slice(end - 12, end)
-        block_rate = expansion[rows].sum() / mrr_start[rows].sum()
-        quarters = np.array([quarter_of_year(int(month)) for month in months[rows]])
-        for quarter in range(4):
-            in_quarter = quarters == quarter
-            quarter_rate = expansion[rows][in_quarter].sum() / mrr_start[rows][in_quarter].sum()
-            ratios[quarter, block] = quarter_rate / block_rate - 1 if block_rate > 0 else 0.0
-    effect = ratios.mean(axis=1)
-    noise = float(((ratios - effect[:, None]) ** 2).sum() / (4 * (years - 1)) / years)
-    signal = max(0.0, float((effect**2).sum() / 3) - noise)
-    weight = signal / (signal + noise) if signal + noise > 0 else 0.0
-    factors = np.maximum(0.0, 1 + effect * weight)
-    return (float(factors[0]), float(factors[1]), float(factors[2]), float(factors[3]))
+def same_quarter_last_year_rate(
+    months: np.ndarray, expansion: np.ndarray, mrr_start: np.ndarray, quarter_start: int
+) -> float | None:
+    """sum expansion / sum mrr_start over the quarter's three months a year earlier, when all three are
+    usable months (else None)."""
+    wanted = np.arange(quarter_start - 12, quarter_start - 9)
+    rows = np.isin(months, wanted)
+    if rows.sum() != 3 or mrr_start[rows].sum() <= 0:
+        return None
+    return float(expansion[rows].sum() / mrr_start[rows].sum())
 
 
 def mrr_growth(month_ends: np.ndarray, mrr_end: np.ndarray) -> float:
@@ -185,9 +169,10 @@ def forecast_quarter(history: Sequence[BridgeMonth], quarter_start: date, data_t
     expansion = np.array([as_float(row.expansion_mrr) for row in usable])
     mrr_start = np.array([as_float(row.mrr_start) for row in usable])
     recent = slice(-RATE_MONTHS, None)
-    rate = expansion[recent].sum() / mrr_start[recent].sum()
-    factors = seasonal_factors(months, expansion, mrr_start)
-    method = SEASONAL_METHOD if len(usable) >= SEASONAL_MIN_MONTHS else METHOD
+    trailing_rate = float(expansion[recent].sum() / mrr_start[recent].sum())
+    seasonal_rate = same_quarter_last_year_rate(months, expansion, mrr_start, month_index(quarter_start))
+    rate = trailing_rate if seasonal_rate is None else seasonal_rate
+    method = METHOD if seasonal_rate is None else SEASONAL_METHOD
     growth = mrr_growth(
         np.array([month_index(row.month) for row in rows]), np.array([as_float(r.mrr_end) for r in rows])
     )
@@ -196,14 +181,13 @@ def forecast_quarter(history: Sequence[BridgeMonth], quarter_start: date, data_t
     for month in range(month_index(quarter_start), month_index(quarter_start) + 3):
         ahead = month - 1 - cutoff  # months from the end of C to the start of `month`
         damped = sum(DAMPING**step for step in range(1, ahead + 1))
-        value += rate * factors[quarter_of_year(month)] * base * math.exp(growth * damped)
-    expected = rate * np.array([factors[quarter_of_year(int(month))] for month in months[recent]])
+        value += rate * base * math.exp(growth * damped)
     observed = expansion[recent] / mrr_start[recent]
-    if len(observed) < 2 or not np.all(expected > 0):
-        return Forecast(value, None, None, method, factors)
-    sigma = float(np.std(observed / expected - 1, ddof=1))
+    if len(observed) < 2 or observed.mean() <= 0:
+        return Forecast(value, None, None, method)
+    sigma = float(np.std(observed / observed.mean() - 1, ddof=1))
     spread = INTERVAL_Z * sigma * math.sqrt(1 / 3 + 1 / len(observed))
-    return Forecast(value, value * max(0.0, 1 - spread), value * (1 + spread), method, factors)
+    return Forecast(value, value * max(0.0, 1 - spread), value * (1 + spread), method)
 
 
 def cents(value: float | None) -> Decimal | None:

@@ -69,8 +69,8 @@ def test_the_backtest_is_the_last_four_complete_quarters() -> None:
 
 def test_trend_and_seasonality_are_recovered_by_hand() -> None:
     """36 months, January 2024 - December 2026, S = December 2026: MRR grows 2 % a month and the expansion
-    rate repeats 6.5 %, 4.5 %, 4 %, 5 % by quarter every year. The seasonal factors are exact (the pattern is
-    the same every year, so nothing is shrunk); the trend is ln(1.02) a month, damped by 0.8 a month:
+    rate repeats 6.5 %, 4.5 %, 4 %, 5 % by quarter every year. The rate is the same quarter's a year earlier
+    (Q1 2026: 6.5 %); the trend is ln(1.02) a month, damped by 0.8 a month:
     forecast(Q1 2027) = 6.5 % × MRR(end of Dec 2026) × (1 + 1.02^0.8 + 1.02^(0.8 + 0.64))
                       = 0.065 × 100000 × 1.02^36 × (1 + 1.0159683 + 1.0289263) = 40373.07."""
     rows = forecast_rows(bridge(36, SEASONAL_RATES), date(2026, 12, 1))
@@ -81,8 +81,10 @@ def test_trend_and_seasonality_are_recovered_by_hand() -> None:
         SEASONAL_METHOD,
     )
     assert forecast.forecast_expansion_mrr == Decimal("40373.07")
-    # a series without noise: the interval is the forecast itself
-    assert forecast.forecast_low == forecast.forecast_high == forecast.forecast_expansion_mrr
+    # the last 12 monthly rates around their mean 5 %: deviations 0.3, -0.1, -0.2, 0 three times each,
+    # sigma = sqrt(3 × (0.09 + 0.01 + 0.04) / 11) = 0.1954017; spread = 1.2816 × sigma × sqrt(1/3 + 1/12)
+    # = 0.1616492; low = 40373.07... × (1 - spread) = 33846.77, high = × (1 + spread) = 46899.37
+    assert (forecast.forecast_low, forecast.forecast_high) == (Decimal("33846.77"), Decimal("46899.37"))
     assert forecast.actual_expansion_mrr is None and forecast.abs_pct_error is None
     # the backtest of Q3 2026 from data through June 2026: 4 % × 100000 × 1.02^30 × (1 + 1.02^0.8 + 1.02^1.44)
     # = 22061.62 against 4 % × 100000 × (1.02^30 + 1.02^31 + 1.02^32) = 22173.96 (the damping's cost)
@@ -101,24 +103,23 @@ def test_trend_and_seasonality_are_recovered_by_hand() -> None:
     assert mean_backtest_error(rows) < Decimal("0.01")
 
 
-def test_without_24_months_the_forecast_has_no_seasonality() -> None:
-    """18 months of a flat company (MRR 1000, expansion 5 % of it): the trailing rate × MRR × 3 months."""
-    rows = bridge(18, (0.05,) * 4, growth=1.0, start_mrr=1000.0)
-    forecast = forecast_quarter(rows, date(2025, 7, 1), date(2025, 6, 1))
+def test_without_last_year_s_quarter_the_trailing_rate_is_used() -> None:
+    """9 months of a flat company (MRR 1000, expansion 5 % of it), Q4 2024 from data through September
+    2024: Q4 2023 is not in history, so the trailing rate × MRR × 3 months."""
+    rows = bridge(9, (0.05,) * 4, growth=1.0, start_mrr=1000.0)
+    forecast = forecast_quarter(rows, date(2024, 10, 1), date(2024, 9, 1))
     assert forecast.method == METHOD
-    assert forecast.seasonal_factors == (1.0, 1.0, 1.0, 1.0)
     assert forecast.value == pytest.approx(150.0)
 
 
-def test_seasonality_that_does_not_repeat_is_shrunk_away() -> None:
-    """Two years whose quarters disagree (Q1 high then low, Q2 low then high): the differences between
-    quarters are no larger than between years, so no seasonal factor is applied."""
+def test_the_rate_is_that_of_the_same_quarter_a_year_earlier() -> None:
+    """Flat MRR 100000; 2024's quarters expand at 6.5, 3.5, 5, 5 %, 2025's at 4.5, 5.5, 5, 5 %: Q1 2026
+    takes Q1 2025's 4.5 % (not 2024's, not the year's 5 %): 3 × 0.045 × 100000 = 13500."""
     year_one = bridge(12, (0.065, 0.035, 0.05, 0.05), growth=1.0)
     year_two = bridge(24, (0.045, 0.055, 0.05, 0.05), growth=1.0)[12:]
     forecast = forecast_quarter(year_one + year_two, date(2026, 1, 1), date(2025, 12, 1))
     assert forecast.method == SEASONAL_METHOD
-    assert forecast.seasonal_factors == pytest.approx((1.0, 1.0, 1.0, 1.0))
-    assert forecast.value == pytest.approx(3 * 0.05 * 100000.0)
+    assert forecast.value == pytest.approx(13500.0)
 
 
 def test_a_forecast_uses_no_data_from_its_quarter_or_later() -> None:
