@@ -23,9 +23,17 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, MetadataValue, asset_check
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
 
 from independent_metrics import DEFAULT_MAX_CUSTOMERS, ReferenceRun, SampleInfo, compute_sampled
+from independent_metrics.expansion import compare_opportunities, expansion_opportunities
 from independent_metrics.marts import monthly_bridge, monthly_retention
 from orchestration import comparisons
 from orchestration.landing import count_raw_rows, landing_folder_fingerprint
@@ -250,6 +258,125 @@ def raw_rows_accounted(build_path: Path, settings: WarehouseSettings) -> tuple[p
     return comparisons.unaccounted_rows(reconciliation, rows_in_files), len(reconciliation), "raw tables"
 
 
+def opportunities_vs_reference(
+    build_path: Path, settings: WarehouseSettings
+) -> tuple[pd.DataFrame, int, str]:
+    """Every opportunity of the scoring month (utilisation, projection, limit, trigger, metric, estimate,
+    priority, rank) recomputed from the raw files by the reference; the health score is the warehouse's
+    (an input of single_product and of the priority, not what this check verifies). Sampled: the sampled
+    customers' rows, without the company-wide single_product median and rank."""
+    sample = settings_sample(settings)
+    health = read_table(build_path, "select customer_id, month, health_score from marts.mart_customer_health")
+    theirs = expansion_opportunities(
+        reference_tables(str(settings.raw_dir), as_of_date(settings)), as_of_date(settings), health
+    )
+    ours = read_table(build_path, "select * from marts.mart_expansion_opportunities")
+    differences = compare_opportunities(
+        theirs,
+        ours,
+        sampled=sample.sampled,
+        customers=sample.customer_ids if sample.sampled else None,
+    )
+    return pd.DataFrame({"difference": differences}), len(ours), "opportunities"
+
+
+HEALTH_SEPARATION_GOAL = 2.0
+LIFT_GOAL = 1.5
+HEALTH_SEPARATION_SQL = """
+select
+    quintile,
+    sum(customers) as customers,
+    sum(churn_rate_90d * customers) as churned
+from marts.mart_health_backtest
+where quintile in (1, 5)
+group by quintile
+"""
+LIFT_SQL = """
+select
+    trigger,
+    avg(lift) as mean_lift,
+    count(lift) as months
+from marts.mart_trigger_effectiveness
+group by trigger
+order by trigger
+"""
+
+
+def pooled_churn_rates(build_path: Path) -> dict[int, float | None]:
+    """The 3-month churn rate of quintiles 1 (least healthy) and 5 over every backtested month."""
+    rows = read_table(build_path, HEALTH_SEPARATION_SQL)
+    rates: dict[int, float | None] = {1: None, 5: None}
+    for quintile, customers, churned in rows.itertuples(index=False):
+        rates[int(quintile)] = float(churned) / float(customers) if customers else None
+    return rates
+
+
+def health_separation_result(rates: dict[int, float | None]) -> AssetCheckResult:
+    """Passes when the least healthy fifth churns at least HEALTH_SEPARATION_GOAL times as often as the
+    healthiest (when the healthiest never churn: when the least healthy do); a warning, never blocking."""
+    bottom, top = rates[1], rates[5]
+    ratio = bottom / top if bottom is not None and top else None
+    if bottom is None or top is None:
+        passed = False  # no month has three months of future yet
+    elif top == 0:
+        passed = bottom > 0
+    else:
+        passed = bottom / top >= HEALTH_SEPARATION_GOAL
+    shown = "n/a" if ratio is None else f"{ratio:.2f}"
+    return AssetCheckResult(
+        passed=passed,
+        severity=AssetCheckSeverity.WARN,
+        description=None
+        if passed
+        else f"the least healthy quintile churns {shown}x as often as the healthiest "
+        f"(goal >= {HEALTH_SEPARATION_GOAL}x): the health score does not separate churners",
+        metadata={
+            "churn_rate_90d_bottom_quintile": bottom,
+            "churn_rate_90d_top_quintile": top,
+            "bottom_to_top_ratio": ratio,
+            "goal": HEALTH_SEPARATION_GOAL,
+        },
+    )
+
+
+@asset_check(
+    asset=AssetKey(["marts", "mart_health_backtest"]),
+    name="health_quintiles_separate_churn",
+    description="The least healthy fifth of customers churns within 3 months at least twice as often as the "
+    "healthiest fifth, pooled over every backtested month (a warning, not blocking).",
+    blocking=False,
+)
+def health_quintiles_separate_churn(
+    context: AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> AssetCheckResult:
+    return health_separation_result(pooled_churn_rates(warehouse.settings.build_path(context.run.run_id)))
+
+
+@asset_check(
+    asset=AssetKey(["marts", "mart_trigger_effectiveness"]),
+    name="limit_reached_predicts_expansion",
+    description="The mean monthly lift of limit_reached is at least 1.5 (each trigger's mean lift is "
+    "reported; a warning, not blocking).",
+    blocking=False,
+)
+def limit_reached_predicts_expansion(
+    context: AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> AssetCheckResult:
+    rows = read_table(warehouse.settings.build_path(context.run.run_id), LIFT_SQL)
+    lifts = {
+        str(trigger): None if lift is None else float(lift)
+        for trigger, lift, _ in rows.itertuples(index=False)
+    }
+    lift = lifts.get("limit_reached")
+    passed = lift is not None and lift >= LIFT_GOAL
+    return AssetCheckResult(
+        passed=passed,
+        severity=AssetCheckSeverity.WARN,
+        description=None if passed else f"limit_reached's mean lift is {lift} (goal >= {LIFT_GOAL})",
+        metadata={f"mean_lift_{trigger}": value for trigger, value in lifts.items()} | {"goal": LIFT_GOAL},
+    )
+
+
 def warehouse_check(
     asset: list[str], name: str, description: str, evaluate: Evaluate, describe: Describe | None = None
 ) -> Callable:
@@ -285,6 +412,18 @@ python_checks = [
         retention_vs_reference,
         sample_metadata,
     ),
+    warehouse_check(
+        ["marts", "mart_expansion_opportunities"],
+        "opportunities_match_reference",
+        "Every expansion opportunity of the scoring month (utilisation, 90-day projection, limit, trigger, "
+        "metric, estimated MRR, priority, rank) equals the independent pandas implementation's, recomputed "
+        "from the raw files (4 dp; money within 0.01); sampled above "
+        f"{SAMPLE_SETTING} customers.",
+        opportunities_vs_reference,
+        sample_metadata,
+    ),
+    health_quintiles_separate_churn,
+    limit_reached_predicts_expansion,
     warehouse_check(
         ["marts", "mart_raw_reconciliation"],
         "every_raw_row_accounted_for",

@@ -23,6 +23,9 @@ from tests.engines import (
 TESTS_DIR = Path(__file__).resolve().parent
 GOLDEN_RAW_DIR = TESTS_DIR / "fixtures" / "golden"
 GOLDEN_EXPECTED_DIR = TESTS_DIR / "fixtures" / "golden_expected"
+# The second golden scenario (golden_scenarios.md, "Golden scenario 2"): usage and plan limits for the
+# expansion-intelligence marts, built as of GOLDEN_AS_OF too.
+GOLDEN_EXPANSION_RAW_DIR = TESTS_DIR / "fixtures" / "golden_expansion"
 GOLDEN_AS_OF = "2025-12-31"
 SAMPLE_AS_OF = "2026-10-31"
 # What the golden scenario reads on every engine (its tests look at marts and at staged events).
@@ -102,6 +105,19 @@ def golden_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         lambda folder: dbt("build", GOLDEN_RAW_DIR, folder / "golden.duckdb", GOLDEN_AS_OF),
     )
     return folder / "golden.duckdb"
+
+
+@pytest.fixture(scope="session")
+def golden_expansion_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The second golden scenario (expansion intelligence) built with `dbt build`, as the first."""
+    folder = shared_folder(
+        tmp_path_factory,
+        "golden-expansion",
+        lambda folder: dbt(
+            "build", GOLDEN_EXPANSION_RAW_DIR, folder / "golden_expansion.duckdb", GOLDEN_AS_OF
+        ),
+    )
+    return folder / "golden_expansion.duckdb"
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dagster import AssetCheckSeverity
 
 from orchestration import checks
+from orchestration.checks import health_separation_result
 from orchestration.settings import WarehouseSettings
 from tests.conftest import GOLDEN_AS_OF, GOLDEN_RAW_DIR
 from tests.dbt_runner import dbt, last_run_results
@@ -215,3 +217,15 @@ def test_the_retention_formula_on_warehouse_rows() -> None:
     rates = checks.formula_retention(fct_mrr, moves, JAN, FEB)
     assert rates["nrr"].isna().tolist() == [True, False]  # no MRR at the start of month 1
     assert rates["nrr"].iloc[1] == pytest.approx(0.8) and rates["grr"].iloc[1] == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize(
+    ("bottom", "top", "passed"),
+    [(0.10, 0.05, True), (0.10, 0.051, False), (0.10, 0.0, True), (0.0, 0.0, False), (None, None, False)],
+)
+def test_health_separation_warns_below_twice_the_top_quintile_s_churn(
+    bottom: float | None, top: float | None, passed: bool
+) -> None:
+    result = health_separation_result({1: bottom, 5: top})
+    assert result.passed is passed
+    assert result.severity == AssetCheckSeverity.WARN

@@ -56,9 +56,80 @@
 
 
 {#- The expansion mechanisms (metrics spec §3) in reporting order: var mechanisms, declared once in
-    dbt_project.yml. Each mechanism's rule is in int_customer_mrr_changes. -#}
+    dbt_project.yml. Each mechanism's rule is in product_mechanism_amounts (below). -#}
 {% macro mechanisms() -%}
     {{ return(var('mechanisms')) }}
+{%- endmacro %}
+
+
+{#- One customer × product × month's change split into the mechanisms (metrics spec §3): a SELECT over
+    `product_changes` (rows of int_customer_product_mrr_changes) giving customer_id, product_id, month, the
+    product's delta and one signed <mechanism>_mrr column per mechanism of var mechanisms. Per product
+    u = recurring MRR / units and q = units; the tier is the quantity-weighted tier_rank:
+      cross_sell / product_churn: a core product gained / lost (its whole recurring MRR)
+      add_on: an add-on product gained (+) or lost (-)
+      seat: a product held in both months: (q1 - q0) x u0
+      upsell / downgrade / price: the rest of a held product's recurring change, q1 x (u1 - u0), by whether
+        its quantity-weighted tier went up, down or stayed
+      usage: the change in the product's usage MRR
+    The one place these rules live: int_customer_mrr_changes sums them per customer, and
+    int_product_expansions reads them per product. -#}
+{% macro product_mechanism_amounts(product_changes) -%}
+    select
+        customer_id,
+        product_id,
+        month,
+        delta,
+        case when product_type = 'core' and is_gained then recurring_delta else 0 end as cross_sell_mrr,
+        case when product_type = 'core' and is_lost then recurring_delta else 0 end as product_churn_mrr,
+        case when product_type = 'add_on' and (is_gained or is_lost) then recurring_delta else 0 end as add_on_mrr,
+        seat_delta as seat_mrr,
+        case when is_held_both_months and tier_direction > 0 then recurring_delta - seat_delta else 0 end as upsell_mrr,
+        case when is_held_both_months and tier_direction < 0 then recurring_delta - seat_delta else 0 end as downgrade_mrr,
+        case when is_held_both_months and tier_direction = 0 then recurring_delta - seat_delta else 0 end as price_mrr,
+        usage_delta as usage_mrr
+    from (
+        select
+            *,
+            recurring_mrr_end + usage_mrr_end - recurring_mrr_start - usage_mrr_start as delta,
+            recurring_mrr_end - recurring_mrr_start as recurring_delta,
+            usage_mrr_end - usage_mrr_start as usage_delta,
+            recurring_mrr_start = 0 and recurring_mrr_end > 0 as is_gained,
+            recurring_mrr_start > 0 and recurring_mrr_end = 0 as is_lost,
+            recurring_mrr_start > 0 and recurring_mrr_end > 0 as is_held_both_months,
+            case
+                when recurring_mrr_start > 0 and recurring_mrr_end > 0
+                    then {{ exact_divide('(units_end - units_start) * recurring_mrr_start', 'units_start') }}
+                else 0
+            end as seat_delta,
+            sign(tier_weight_end * units_start - tier_weight_start * units_end) as tier_direction
+        from {{ product_changes }}
+    ) as product_mechanisms
+{%- endmacro %}
+
+
+{#- Expansion intelligence (docs/expansion_intelligence.md): the expansion triggers, in the order in which
+    the limit triggers take precedence (at most one limit trigger per customer × product: the first that
+    applies), single_product last (independent of them). -#}
+{% macro expansion_triggers() -%}
+    {{ return(['limit_reached', 'limit_approaching', 'limit_projected_90d', 'single_product']) }}
+{%- endmacro %}
+
+
+{#- The components of the customer health score, each 0-100, as named in the seed health_score_weights
+    (component, weight) and published as <component>_score in mart_customer_health. -#}
+{% macro health_score_components() -%}
+    {{ return(['usage_trend', 'utilization', 'mrr_trend', 'tenure', 'breadth']) }}
+{%- endmacro %}
+
+
+{#- The health band of a health score (0-100): at_risk below 40, neutral below 70, healthy from 70. -#}
+{% macro health_band(health_score) -%}
+    case
+        when {{ health_score }} < 40 then 'at_risk'
+        when {{ health_score }} < 70 then 'neutral'
+        else 'healthy'
+    end
 {%- endmacro %}
 
 

@@ -40,3 +40,26 @@
         on {{ base }}.{{ key }} = {{ relation }}.{{ key }}
     {%- endfor %}
 {%- endmacro %}
+
+
+{#- The exact median of a decimal column per group (the body of a CTE): the middle value, or the mean of the
+    two middle values for an even count, as decimal(38, 6) money (exact_divide, rounded half away from zero
+    to 6 decimals). Plain window functions, so it is the same on every engine; the median macro's
+    percentile functions interpolate in double precision on DuckDB. Nulls must be filtered out first. -#}
+{% macro exact_median(relation, group_columns, value_column) -%}
+    select
+        {{ group_columns | join(', ') }},
+        {{ exact_divide('sum(' ~ value_column ~ ')', 'count(*)') }} as median_value
+    from (
+        select
+            {{ group_columns | join(', ') }},
+            {{ value_column }},
+            row_number() over (
+                partition by {{ group_columns | join(', ') }} order by {{ value_column }}
+            ) as value_position,
+            count(*) over (partition by {{ group_columns | join(', ') }}) as value_count
+        from {{ relation }}
+    ) as ordered_values
+    where value_position * 2 in (value_count, value_count + 1, value_count + 2)
+    group by {{ group_columns | join(', ') }}
+{%- endmacro %}

@@ -5,7 +5,9 @@
 --     (the digits after the tenth decimal are 5000009: a double-precision power rounds either way);
 --   0.5 monthly: 1 − 0.5^12 = 0.999755859375 → 0.9997558594;
 --   exact_divide(−1, 2 000 000) = −0.0000005 → −0.000001 (half away from zero);
---   exact_divide(100, 3) = 33.333333; ratio(2, 3) = 0.6666666667; ratio(1, 0) is null.
+--   exact_divide(100, 3) = 33.333333; ratio(2, 3) = 0.6666666667; ratio(1, 0) is null;
+--   ceil_divide(3.0000001, 1) = 4 (the 6-decimal quotient 3.000000 is one short), ceil_divide(6, 2) = 3,
+--   ceil_divide(2.9999999, 1) = 3 (the 6-decimal quotient 3.000000 is right).
 with cases as (
     select
         'annualised churn 48 / 1577' as case_name,
@@ -31,6 +33,21 @@ with cases as (
         'ratio 2 / 3' as case_name,
         cast({{ ratio('cast(2 as decimal(38, 6))', 'cast(3 as decimal(38, 6))') }} as decimal(38, 10)) as actual,
         cast(0.6666666667 as decimal(38, 10)) as expected
+    union all
+    select
+        'ceil_divide just above a whole number' as case_name,
+        cast({{ ceil_divide('cast(3.0000001 as decimal(38, 7))', 'cast(1 as decimal(38, 6))') }} as decimal(38, 10)) as actual,
+        cast(4 as decimal(38, 10)) as expected
+    union all
+    select
+        'ceil_divide of a whole quotient' as case_name,
+        cast({{ ceil_divide('cast(6 as decimal(38, 6))', 'cast(2 as decimal(38, 6))') }} as decimal(38, 10)) as actual,
+        cast(3 as decimal(38, 10)) as expected
+    union all
+    select
+        'ceil_divide just below a whole number' as case_name,
+        cast({{ ceil_divide('cast(2.9999999 as decimal(38, 7))', 'cast(1 as decimal(38, 6))') }} as decimal(38, 10)) as actual,
+        cast(3 as decimal(38, 10)) as expected
 ),
 
 final as (

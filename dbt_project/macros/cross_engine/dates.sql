@@ -103,6 +103,13 @@
 {%- endmacro %}
 
 
+{#- The scoring month S of the expansion-intelligence marts: the month before the as-of month, i.e. the last
+    complete month (the as-of month is still in progress). -#}
+{% macro scoring_month() -%}
+    {{ add_months(as_of_month(), -1) }}
+{%- endmacro %}
+
+
 {#- Spark: no generate_series; a sequence of dates exploded into rows (none when the range is empty). -#}
 {% macro spark__month_series(start_month, end_month) -%}
     select explode(

@@ -89,3 +89,24 @@
 {% macro duckdb__ratio(numerator, denominator) -%}
     case when {{ denominator }} <> 0 then {{ duckdb_rounded_quotient(numerator, denominator, 10) }} end
 {%- endmacro %}
+
+
+{#- The smallest whole number >= numerator / denominator (denominator > 0), exactly, as decimal(38, 0): the
+    ceiling of the quotient rounded to 6 decimals (exact_divide), moved by one where that rounding crossed a
+    whole number (a quotient of 3.0000001 rounds to 3.000000, whose ceiling 3 is one short). No float. The
+    checks compare as decimal(34, 10) (operands of up to 10 decimals and 24 integer digits): Spark compares a
+    decimal(38, 6) with a decimal(38, 7) at scale 6. -#}
+{% macro ceil_divide(numerator, denominator) -%}
+    {%- set estimate = 'ceil(' ~ exact_divide(numerator, denominator) ~ ')' -%}
+    {%- set exact_numerator = 'cast(' ~ numerator ~ ' as decimal(34, 10))' -%}
+    cast(
+        case
+            when cast({{ estimate }} * ({{ denominator }}) as decimal(34, 10)) < {{ exact_numerator }}
+                then {{ estimate }} + 1
+            when cast(({{ estimate }} - 1) * ({{ denominator }}) as decimal(34, 10)) >= {{ exact_numerator }}
+                then {{ estimate }} - 1
+            else {{ estimate }}
+        end
+        as decimal(38, 0)
+    )
+{%- endmacro %}

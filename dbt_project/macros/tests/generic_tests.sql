@@ -188,3 +188,52 @@ select *
 from {{ model }}
 where rows_in <> rows_used + rows_rejected + duplicates_collapsed
 {% endtest %}
+
+
+{#- The health score weights (seed health_score_weights) fit the score: every component of
+    health_score_components has a weight, no other component is listed, every weight is between 0 and 1,
+    and the weights sum to exactly 1. One row per problem, saying what is wrong. -#}
+{% test health_score_weights_are_complete(model) %}
+with weights as (
+    select
+        cast(component as {{ text_type() }}) as component,
+        weight
+    from {{ model }}
+),
+
+expected as (
+    {{ listed_values('component', health_score_components()) }}
+),
+
+problems as (
+    select
+        weights.component,
+        'unknown component (expected one of {{ health_score_components() | join(", ") }})' as problem
+    from weights
+    left join expected
+        on weights.component = expected.component
+    where expected.component is null
+    union all
+    select
+        expected.component,
+        'missing component: every component needs a weight' as problem
+    from expected
+    left join weights
+        on expected.component = weights.component
+    where weights.weight is null
+    union all
+    select
+        component,
+        'weight outside 0-1' as problem
+    from weights
+    where weight < 0 or weight > 1
+    union all
+    select
+        'all components' as component,
+        'the weights sum to ' || coalesce(cast(total_weight as {{ text_type() }}), 'nothing') || ', not 1' as problem
+    from (select sum(weight) as total_weight from weights) as totals
+    where total_weight <> 1 or total_weight is null
+)
+
+select * from problems
+{% endtest %}
