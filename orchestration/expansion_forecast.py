@@ -169,6 +169,8 @@ def forecast_quarter(history: Sequence[BridgeMonth], quarter_start: date, data_t
     expansion = np.array([as_float(row.expansion_mrr) for row in usable])
     mrr_start = np.array([as_float(row.mrr_start) for row in usable])
     recent = slice(-RATE_MONTHS, None)
+    if mrr_start[recent].sum() <= 0:  # no MRR in the last 12 months: nothing to expand
+        return Forecast(None, None, None, NO_HISTORY_METHOD)
     trailing_rate = float(expansion[recent].sum() / mrr_start[recent].sum())
     seasonal_rate = same_quarter_last_year_rate(months, expansion, mrr_start, month_index(quarter_start))
     rate = trailing_rate if seasonal_rate is None else seasonal_rate
@@ -182,7 +184,9 @@ def forecast_quarter(history: Sequence[BridgeMonth], quarter_start: date, data_t
         ahead = month - 1 - cutoff  # months from the end of C to the start of `month`
         damped = sum(DAMPING**step for step in range(1, ahead + 1))
         value += rate * base * math.exp(growth * damped)
-    observed = expansion[recent] / mrr_start[recent]
+    # months with no MRR at their start (everyone churned, then a new customer) have no rate
+    with_mrr = mrr_start[recent] > 0
+    observed = expansion[recent][with_mrr] / mrr_start[recent][with_mrr]
     if len(observed) < 2 or observed.mean() <= 0:
         return Forecast(value, None, None, method)
     sigma = float(np.std(observed / observed.mean() - 1, ddof=1))
@@ -191,7 +195,8 @@ def forecast_quarter(history: Sequence[BridgeMonth], quarter_start: date, data_t
 
 
 def cents(value: float | None) -> Decimal | None:
-    if value is None:
+    """Rounded to cents; None for no value, and for a value that is not a finite number (never a crash)."""
+    if value is None or not math.isfinite(value):
         return None
     return Decimal(value).quantize(CENTS, rounding=ROUND_HALF_UP)
 

@@ -3,6 +3,7 @@ answer is known by hand, its data cutoff, and the mart a plain `dbt build` leave
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -120,6 +121,19 @@ def test_the_rate_is_that_of_the_same_quarter_a_year_earlier() -> None:
     forecast = forecast_quarter(year_one + year_two, date(2026, 1, 1), date(2025, 12, 1))
     assert forecast.method == SEASONAL_METHOD
     assert forecast.value == pytest.approx(13500.0)
+
+
+def test_months_without_mrr_give_a_forecast_or_none_never_nan() -> None:
+    """A month whose MRR at its start is 0 (everyone churned, then a new customer) has no rate: the range
+    leaves it out. A company without MRR in its last 12 months gets no forecast (not NaN, which the
+    warehouse's decimals cannot hold and which failed the build)."""
+    rows = bridge(14, (0.05,) * 4, growth=1.0, start_mrr=1000.0)
+    rows[10] = BridgeMonth(rows[10].month, Decimal(0), Decimal(0), Decimal(1000))
+    forecast = forecast_quarter(rows, date(2025, 4, 1), date(2025, 2, 1))
+    assert all(math.isfinite(value) for value in (forecast.value, forecast.low, forecast.high))
+    gone = [BridgeMonth(row.month, Decimal(0), Decimal(0), Decimal(0)) for row in rows[2:]]
+    assert forecast_quarter(rows[:2] + gone, date(2025, 4, 1), date(2025, 2, 1)).value is None
+    assert forecast_rows(rows[:2] + gone, date(2025, 2, 1))[-1].forecast_expansion_mrr is None
 
 
 def test_a_forecast_uses_no_data_from_its_quarter_or_later() -> None:

@@ -133,18 +133,19 @@ def test_readers_never_block_and_never_see_a_half_built_warehouse(
         text=True,
     )
     time.sleep(1)
-    # another landing folder over the published one: allowed explicitly (the publish guard refuses it)
-    settings = WarehouseSettings(DEFAULT_RAW_DIR, golden_published, SAMPLE_AS_OF, allow_drop=True)
+    # the golden scenario a month later: one month more (a small build; allowed explicitly, so the publish
+    # guard cannot refuse it)
+    settings = WarehouseSettings(GOLDEN_RAW_DIR, golden_published, "2026-01-31", allow_drop=True)
     result = execute_build(settings.validated())
     assert result.success, result.error
-    sample_state = f"{latest_mrr(golden_published)}|36"
+    new_state = f"{latest_mrr(golden_published)}|13"
     stop_file.touch()  # the reader reads the new warehouse 20 more times, then stops
     output, _ = reader.communicate(timeout=300)
     seen_line, errors_line = output.strip().splitlines()[-2:]
     assert errors_line.endswith(" 0"), errors_line  # no lock error, no missing table, nothing
     seen = set(ast.literal_eval(seen_line.removeprefix("SEEN ")))
-    assert seen <= {f"{GOLDEN_DECEMBER_MRR}|12", sample_state}
-    assert f"{GOLDEN_DECEMBER_MRR}|12" in seen and sample_state in seen
+    assert seen <= {f"{GOLDEN_DECEMBER_MRR}|12", new_state}
+    assert f"{GOLDEN_DECEMBER_MRR}|12" in seen and new_state in seen
 
 
 def run_sensor(warehouse: WarehouseResource, cursor: str | None = None) -> RunRequest | SkipReason:
