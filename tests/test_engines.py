@@ -6,9 +6,9 @@ value equal (numbers compared as exact decimals, so 25.000000 equals 25 but 0.99
 0.9997558590). On PostgreSQL the BI role is tried against every schema. A machine without PostgreSQL or
 Java fails these tests with a message saying what to install; nothing is skipped.
 
-The golden scenario runs on both engines in the README's test command. The sample company's comparison
-(several minutes of Spark) is marked `engines`: `pytest -m engines` runs it, and CI (.ci/run) runs it
-after the README's command.
+The golden scenario runs on PostgreSQL in the README's test command. Spark (conftest.py marks every test
+of a Spark group) and the sample company on PostgreSQL are marked `engines`: `pytest -m engines` runs
+them, and CI (.ci/run) runs them after the README's command.
 """
 
 from __future__ import annotations
