@@ -29,13 +29,13 @@ product_expansions as (
 ),
 
 active_customers as (
+    -- int_customer_health has one row per customer active at the end of M: the same set, decided once
     select
-        fct_mrr.month,
-        fct_mrr.customer_id
-    from {{ ref('fct_mrr') }} as fct_mrr
+        customer_health.month,
+        customer_health.customer_id
+    from {{ ref('int_customer_health') }} as customer_health
     inner join months
-        on fct_mrr.month = months.month
-    where fct_mrr.is_active
+        on customer_health.month = months.month
 ),
 
 expanded_any_product as (
