@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from orchestration.settings import project_vars
+
 from .cleaning import default_reporting_currency, normalise_currency
 from .mrr import Snapshot, as_of_month, month_end_snapshot, month_index, month_start
 
@@ -526,9 +528,13 @@ class ExpansionInputs:
     scoring_month: int
 
 
-def scoring_month(as_of: date | str | pd.Timestamp) -> int:
-    """S: the month before the as-of month (the as-of month is in progress)."""
-    return as_of_month(as_of) - 1
+def scoring_month(as_of: date | str | pd.Timestamp, usage_billing_lag_days: int | None = None) -> int:
+    """S: the last complete month, the month before the month of (as-of date - the usage billing lag): the
+    as-of month is in progress, and a closed month's usage is billed that many days after it ends."""
+    lag = usage_billing_lag_days
+    if lag is None:
+        lag = project_vars()["usage_billing_lag_days"]
+    return as_of_month(pd.Timestamp(as_of) - pd.Timedelta(days=int(lag))) - 1
 
 
 def expansion_inputs(

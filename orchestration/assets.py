@@ -27,12 +27,18 @@ from orchestration.expansion_forecast import (
     ERROR_THRESHOLD,
     BridgeMonth,
     ForecastRow,
-    add_months,
     forecast_rows,
     mean_backtest_error,
 )
 from orchestration.project import code_fingerprint, dbt_project, prepared_manifest
-from orchestration.publishing import PublishRefused, check_provenance, publish, writer_holding
+from orchestration.publishing import (
+    PublishRefused,
+    check_provenance,
+    has_table,
+    last_complete_month,
+    publish,
+    writer_holding,
+)
 from orchestration.resources import WarehouseResource
 from orchestration.settings import WarehouseSettings
 
@@ -174,10 +180,23 @@ def start_build_file(settings: WarehouseSettings, build_path: Path) -> Path | No
     build_path.unlink(missing_ok=True)
     if not settings.incremental or not settings.warehouse_path.exists():
         return None
+    if not built_by_this_code(settings.warehouse_path, code_fingerprint()):
+        # other code recomputes every customer anyway, and its tables may have other columns
+        return None
     partial = build_path.with_name(build_path.name + ".copying")
     shutil.copyfile(settings.warehouse_path, partial)
     os.replace(partial, build_path)
     return settings.warehouse_path
+
+
+def built_by_this_code(warehouse_path: Path, fingerprint: str) -> bool:
+    """Whether the published warehouse was built by the project's current code (its build_scope records the
+    code fingerprint as the last part of settings_fingerprint)."""
+    with duckdb.connect(str(warehouse_path), read_only=True) as connection:
+        if not has_table(connection, "build_state.build_scope"):
+            return False
+        row = connection.execute("select settings_fingerprint from build_state.build_scope").fetchone()
+    return row is not None and str(row[0]).endswith("|" + fingerprint)
 
 
 def failed_results(run_results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -276,10 +295,10 @@ def read_bridge(connection: duckdb.DuckDBPyConnection) -> list[BridgeMonth]:
 
 def write_forecast(build_path: Path) -> tuple[list[ForecastRow], date | None]:
     """Forecast from the build file's mart_mrr_bridge and (re)write forecast.expansion_forecast there.
-    S = the month before the bridge's last month (the as-of month). Returns the rows and S."""
+    S = the last complete month (the bridge's last month with is_complete). Returns the rows and S."""
     with duckdb.connect(str(build_path)) as connection:
         bridge = read_bridge(connection)
-        scoring_month = add_months(bridge[-1].month, -1) if bridge else None
+        scoring_month = last_complete_month(connection, None)
         rows = forecast_rows(bridge, scoring_month) if scoring_month else []
         (total,) = connection.execute(
             "select sum(expansion_mrr) from marts.mart_mrr_bridge where size_segment = 'all' and month <= ?",

@@ -115,6 +115,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--warehouse", type=Path, help="Published DuckDB file (default: SAAS_WAREHOUSE_PATH)."
     )
 
+    ui = commands.add_parser(
+        "ui",
+        help="Open the Dagster UI (dagster dev) with its run history in DAGSTER_HOME (default "
+        ".dagster_home/); Ctrl-C or SIGTERM stops it cleanly.",
+    )
+    ui.add_argument("--host", default="127.0.0.1", help="Interface to serve on (default 127.0.0.1).")
+    ui.add_argument("--port", type=positive_int, default=3000, help="Port (default 3000).")
+
     load_raw = commands.add_parser(
         "load-raw",
         help="Load the landing folder into the `raw` schema of PostgreSQL or Spark (then: dbt build).",
@@ -307,6 +315,10 @@ def dispatch(args: argparse.Namespace) -> int:
         return run_load_raw(args)
     if args.command == "prepare":
         return run_prepare()
+    if args.command == "ui":
+        from orchestration.ui import run_ui
+
+        return run_ui(args.host, args.port)
     return run_generate(args)
 
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt.dbt_project import using_dagster_dev
 
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -20,17 +21,6 @@ def dbt_executable() -> str:
     if beside_python.exists():
         return str(beside_python)
     return shutil.which("dbt") or "dbt"
-
-
-# The Dagster job builds a DuckDB file, checks it and publishes it: always the duckdb target, whatever
-# SAAS_DBT_TARGET says for dbt run by hand (PostgreSQL and Spark builds: README "Other engines").
-dbt_project = DbtProject(
-    project_dir=DBT_PROJECT_DIR,
-    profiles_dir=DBT_PROJECT_DIR,
-    target="duckdb",
-)
-# `dagster dev` parses the project when the code location loads; other entry points run prepare_manifest.
-dbt_project.prepare_if_dev()
 
 
 PROJECT_SOURCE_FOLDERS = ("models", "macros", "tests", "reference_data")
@@ -73,10 +63,11 @@ def manifest_is_current(project: DbtProject) -> bool:
     return recorded.read_text(encoding="utf-8").strip() == code_fingerprint(Path(project.project_dir))
 
 
-def prepare_manifest(project: DbtProject = dbt_project) -> Path:
+def prepare_manifest(project: DbtProject | None = None) -> Path:
     """The explicit prepare step (`saas-warehouse prepare`; `saas-warehouse build` runs it first): parse
     the project with `dbt parse` when its manifest is missing or was parsed from other code. Concurrent
     callers (two builds, test workers) parse once: the second waits for the first."""
+    project = project or dbt_project
     lock_file = Path(project.project_dir) / "target" / ".prepare.lock"
     lock_file.parent.mkdir(parents=True, exist_ok=True)
     with lock_file.open("w") as handle:
@@ -99,9 +90,10 @@ def prepare_manifest(project: DbtProject = dbt_project) -> Path:
     return project.manifest_path
 
 
-def prepared_manifest(project: DbtProject = dbt_project) -> Path:
+def prepared_manifest(project: DbtProject | None = None) -> Path:
     """The manifest the assets are defined from, without parsing anything (no work at import time):
     `dagster dev` parses through prepare_if_dev, every other entry point runs the prepare step first."""
+    project = project or dbt_project
     if not project.manifest_path.exists():
         raise ManifestNotPrepared(
             f"The dbt project has not been parsed yet ({project.manifest_path} is missing). "
@@ -111,5 +103,19 @@ def prepared_manifest(project: DbtProject = dbt_project) -> Path:
     return project.manifest_path
 
 
-def dbt_resource(project: DbtProject = dbt_project) -> DbtCliResource:
-    return DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+def dbt_resource(project: DbtProject | None = None) -> DbtCliResource:
+    return DbtCliResource(project_dir=project or dbt_project, dbt_executable=dbt_executable())
+
+
+# The Dagster job builds a DuckDB file, checks it and publishes it: always the duckdb target, whatever
+# SAAS_DBT_TARGET says for dbt run by hand (PostgreSQL and Spark builds: README "Other engines").
+dbt_project = DbtProject(
+    project_dir=DBT_PROJECT_DIR,
+    profiles_dir=DBT_PROJECT_DIR,
+    target="duckdb",
+)
+# `dagster dev` parses the project when the code location loads (what DbtProject.prepare_if_dev does, but
+# with the venv's own dbt: dagster-dbt's preparer runs `dbt` from PATH, not found when the venv is not
+# activated); every other entry point runs prepare_manifest first.
+if using_dagster_dev():
+    prepare_manifest()

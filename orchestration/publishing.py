@@ -39,6 +39,7 @@ class WarehouseFigures:
     mrr_by_month: dict[date, Decimal]
     customers_by_month: dict[date, int]
     raw_rows: dict[str, int]
+    last_complete_month: date | None = None
 
 
 def sql_string(value: object) -> str:
@@ -46,11 +47,20 @@ def sql_string(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def last_complete_month(as_of: date) -> date:
-    """The as-of month when as_of is its last day, else the month before (usage is billed in arrears, so
-    the month in progress is not complete; D-23)."""
-    if (as_of + timedelta(days=1)).day == 1:
-        return as_of.replace(day=1)
+LAST_COMPLETE_MONTH_SQL = "select max(month) from marts.mart_mrr_bridge where is_complete"
+
+
+def last_complete_month(connection: duckdb.DuckDBPyConnection, as_of: date | None) -> date | None:
+    """The last month the warehouse's marts flag is_complete (the SQL rule, D-44); for a warehouse published
+    before the marts had the flag, the month before its as-of month (the same rule without a billing lag)."""
+    columns = connection.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = 'marts' and table_name = 'mart_mrr_bridge'"
+    ).fetchall()
+    if ("is_complete",) in columns:
+        return connection.execute(LAST_COMPLETE_MONTH_SQL).fetchone()[0]
+    if as_of is None:
+        return None
     return (as_of.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
@@ -98,12 +108,14 @@ def read_figures(path: Path) -> WarehouseFigures:
         raw_rows = connection.execute(
             "select source_table, rows_in from marts.mart_raw_reconciliation"
         ).fetchall()
+        complete_through = last_complete_month(connection, as_of)
     return WarehouseFigures(
         as_of=as_of,
         raw_dir=raw_dir,
         mrr_by_month={month: Decimal(mrr) for month, mrr, _ in months},
         customers_by_month={month: customers for month, _, customers in months},
         raw_rows=dict(raw_rows),
+        last_complete_month=complete_through,
     )
 
 
@@ -128,13 +140,14 @@ def provenance_problems(published: WarehouseFigures, build_as_of: date, build_ra
 
 
 def figure_problems(
-    published: WarehouseFigures, build: WarehouseFigures, build_as_of: date, max_drop_share: Decimal
+    published: WarehouseFigures, build: WarehouseFigures, max_drop_share: Decimal
 ) -> list[str]:
     """MRR and paying customers of the last month complete in both (so a new month in progress, whose
     usage is not billed yet, is no drop) fell by more than max_drop_share; a raw table has fewer rows (the
     landing folder is append-only, so a table with fewer rows lost data)."""
     problems = []
-    month = last_complete_month(min(build_as_of, published.as_of or build_as_of))
+    complete_months = [m for m in (published.last_complete_month, build.last_complete_month) if m is not None]
+    month = min(complete_months) if len(complete_months) == 2 else None
     before_mrr, after_mrr = published.mrr_by_month.get(month), build.mrr_by_month.get(month)
     if before_mrr is not None and after_mrr is not None and fell_by(before_mrr, after_mrr) > max_drop_share:
         problems.append(
@@ -163,7 +176,7 @@ def guard_problems(
 ) -> list[str]:
     """Why the build must not replace the published warehouse (empty: publish)."""
     return provenance_problems(published, build_as_of, build.raw_dir or "") + figure_problems(
-        published, build, build_as_of, max_drop_share
+        published, build, max_drop_share
     )
 
 

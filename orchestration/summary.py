@@ -63,7 +63,9 @@ class RejectionLine:
 class BuildSummary:
     warehouse_path: Path
     as_of: date
-    month_to_date_mrr: Decimal | None
+    # MRR at the end of each month after the last complete one (is_complete = false), oldest first: the
+    # month in progress, and a closed month whose usage is not billed yet (D-44)
+    incomplete_months: list[tuple[date, Decimal]]
     build_scope: str
     bridge: dict[str, object] | None
     nrr_12_month: Decimal | None
@@ -93,11 +95,12 @@ def read_summary(warehouse_path: Path) -> BuildSummary:
     """The headline figures, read from the published marts only (nothing is recomputed here)."""
     with duckdb.connect(str(warehouse_path), read_only=True) as connection:
         as_of = published_as_of(connection)
-        month = last_complete_month(as_of)
-        in_progress = connection.execute(
-            "select mrr_end from marts.mart_mrr_bridge where size_segment = 'all' and month > $month",
+        month = last_complete_month(connection, as_of)
+        incomplete = connection.execute(
+            "select month, mrr_end from marts.mart_mrr_bridge "
+            "where size_segment = 'all' and month > coalesce($month, date '0001-01-01') order by month",
             {"month": month},
-        ).fetchone()
+        ).fetchall()
         build_scope = describe_build_scope(connection)
         bridge_row = connection.execute(
             f"select {', '.join(BRIDGE_COLUMNS)} from marts.mart_mrr_bridge "
@@ -112,7 +115,7 @@ def read_summary(warehouse_path: Path) -> BuildSummary:
     return BuildSummary(
         warehouse_path=warehouse_path,
         as_of=as_of,
-        month_to_date_mrr=in_progress[0] if in_progress else None,
+        incomplete_months=[(incomplete_month, mrr) for incomplete_month, mrr in incomplete],
         build_scope=build_scope,
         bridge=dict(zip(BRIDGE_COLUMNS, bridge_row, strict=True)) if bridge_row else None,
         nrr_12_month=nrr[0] if nrr else None,
@@ -158,14 +161,22 @@ def format_summary(summary: BuildSummary) -> str:
             else f"{summary.nrr_12_month:.1%}"
         )
         lines.append(f"NRR, trailing 12 months to {month}: {nrr}")
-    if summary.month_to_date_mrr is not None:
-        lines.append(
-            f"Month to date, {summary.as_of:%Y-%m} (in progress, not a close: usage is billed in arrears): "
-            f"MRR {money(summary.month_to_date_mrr)}"
-        )
+    lines.extend(incomplete_month_lines(summary))
     lines.extend(forecast_lines(summary))
     lines.extend(rejection_lines(summary))
     return "\n".join(lines)
+
+
+def incomplete_month_lines(summary: BuildSummary) -> list[str]:
+    """The months after the last complete one, labelled as what they are: never read as a close."""
+    lines = []
+    for month, mrr in summary.incomplete_months:
+        if (month.year, month.month) == (summary.as_of.year, summary.as_of.month):
+            label = f"Month to date, {month:%Y-%m} (in progress, not a close: usage is billed in arrears)"
+        else:
+            label = f"{month:%Y-%m} (closed, but its usage is not billed yet: not complete)"
+        lines.append(f"{label}: MRR {money(mrr)}")
+    return lines
 
 
 def forecast_lines(summary: BuildSummary) -> list[str]:

@@ -31,7 +31,8 @@ SHARED_MARTS = [
     "mart_retention_monthly",
     "mart_expansion_mechanisms",
 ]
-BUILD_TIME_COLUMNS = {"loaded_at"}  # set from the build, not from the data (D-11)
+# set from the build, not from the data (D-11); is_complete depends on the as-of date by definition (D-44)
+AS_OF_DEPENDENT_COLUMNS = {"loaded_at", "is_complete"}
 GUARD = "assert_as_of_is_near_the_data"
 GUARD_ID = f"test.saas_warehouse.{GUARD}"
 
@@ -50,7 +51,7 @@ def compared_columns(build_path: Path, table: str) -> list[str]:
         "select column_name from information_schema.columns "
         f"where table_schema = 'marts' and table_name = '{table}' order by ordinal_position",
     )["column_name"].tolist()
-    return [column for column in columns if column not in BUILD_TIME_COLUMNS]
+    return [column for column in columns if column not in AS_OF_DEPENDENT_COLUMNS]
 
 
 def rows_through(build_path: Path, table: str, columns: list[str], last_month: date) -> list[tuple]:
@@ -74,6 +75,19 @@ def test_an_early_as_of_gives_the_same_figures_for_the_shared_months(
     full = rows_through(golden_warehouse, table, columns, EARLY_MONTH)
     assert early, f"{table} has no row for January 2025 in the early build"
     assert early == full
+
+
+@pytest.mark.parametrize("table", SHARED_MARTS)
+def test_the_as_of_month_is_flagged_in_progress(
+    table: str, golden_early: Path, golden_warehouse: Path
+) -> None:
+    """As of 2025-01-31, January 2025 (the as-of month, its usage not billed yet) is not complete; as of
+    2025-12-31 it is, and only December 2025 is not."""
+    early = query(golden_early, f"select distinct month, is_complete from marts.{table} order by month")
+    assert [tuple(row) for row in early.itertuples(index=False)] == [(EARLY_MONTH, False)]
+    full = query(golden_warehouse, f"select month, bool_and(is_complete) from marts.{table} group by month")
+    incomplete = sorted(month for month, is_complete in full.itertuples(index=False) if not is_complete)
+    assert incomplete == [date(2025, 12, 1)]
 
 
 def test_the_early_build_holds_the_known_january_figures(golden_early: Path) -> None:

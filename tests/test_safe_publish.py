@@ -25,7 +25,7 @@ import pytest
 from orchestration import cli
 from orchestration.build import execute_build
 from orchestration.locking import BuildLockTimeout, build_lock
-from orchestration.publishing import WarehouseFigures, guard_problems, last_complete_month
+from orchestration.publishing import WarehouseFigures, guard_problems
 from orchestration.settings import DEFAULT_RAW_DIR, SettingsError, WarehouseSettings
 from tests.conftest import GOLDEN_AS_OF, GOLDEN_RAW_DIR
 from tests.dbt_runner import dbt
@@ -131,6 +131,7 @@ def figures(
         mrr_by_month={month: Decimal(mrr)},
         customers_by_month={month: customers},
         raw_rows={"subscription_events": raw_rows},
+        last_complete_month=month,
     )
 
 
@@ -161,14 +162,29 @@ def test_guard_refuses_lost_raw_rows_an_older_as_of_and_another_landing_folder()
 
 
 def test_guard_compares_the_last_month_complete_in_both() -> None:
-    """A new month in progress (its usage not billed yet) is no drop: October is compared."""
+    """A new month in progress (its usage not billed yet) is no drop: October is compared; a warehouse
+    without a complete month is not compared on figures."""
     published = figures("1000", 100)
     build = replace(
         figures("1000", 100, as_of=date(2026, 11, 3)),
         mrr_by_month={date(2026, 10, 1): Decimal("1000"), date(2026, 11, 1): Decimal("500")},
+        customers_by_month={date(2026, 10, 1): 100, date(2026, 11, 1): 10},
+        last_complete_month=date(2026, 11, 1),
     )
     assert guard_problems(published, build, date(2026, 11, 3), Decimal("0.2")) == []
-    assert last_complete_month(date(2026, 10, 31)) == date(2026, 10, 1)
+    # the build's own last complete month decides when it is the earlier one
+    dropped = replace(
+        build, last_complete_month=date(2026, 10, 1), mrr_by_month={date(2026, 10, 1): Decimal("500")}
+    )
+    assert guard_problems(published, dropped, date(2026, 11, 3), Decimal("0.2")) == [
+        "MRR of 2026-10 fell 50.0% (1,000.00 -> 500.00; more than SAAS_MAX_DROP_SHARE=0.2)"
+    ]
+    assert (
+        guard_problems(
+            published, replace(dropped, last_complete_month=None), date(2026, 11, 3), Decimal("0.2")
+        )
+        == []
+    )
 
 
 # --- the build lock ---------------------------------------------------------------------------------------

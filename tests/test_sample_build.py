@@ -7,12 +7,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from company_generator import PLANTED_BAD_ROWS
 from independent_metrics import compute_all
 from orchestration.expansion_forecast import BridgeMonth, forecast_rows
-from orchestration.publishing import last_complete_month
 from orchestration.settings import DEFAULT_RAW_DIR
 from orchestration.summary import format_summary, read_summary
 from tests.conftest import SAMPLE_AS_OF
@@ -116,27 +114,16 @@ def test_reference_implementation_agrees_value_by_value(sample_published: Path) 
 def test_summary_names_every_figure(sample_published: Path) -> None:
     text = format_summary(read_summary(sample_published))
     assert "(as of 2026-10-31; full build (first build))" in text
-    assert "MRR of 2026-10, the last complete month: 3,358,134.56   ARR: 40,297,614.72" in text
-    assert "MRR bridge of 2026-10:" in text
-    assert "Month to date" not in text  # the as-of date closes October
-    assert "NRR, trailing 12 months to 2026-10:" in text and "n/a" not in text
+    # as of October's last day October is still in progress (its usage is billed in arrears, D-44)
+    assert "MRR of 2026-09, the last complete month: 3,301,418.76   ARR: 39,617,025.09" in text
+    assert "MRR bridge of 2026-09:" in text
+    assert "NRR, trailing 12 months to 2026-09: 103.7%" in text
+    month_to_date = "Month to date, 2026-10 (in progress, not a close: usage is billed in arrears): MRR"
+    assert f"{month_to_date} 3,358,134.56" in text
     assert "Expansion MRR forecast, quarter from 2026-10-01: " in text and "mean error " in text
     assert "Rejected raw rows: 16 (every one in marts.rejected_rows):" in text
     assert "subscription_events" in text and "unknown plan_id '…'" in text
     assert str(sample_published) in text
-
-
-@pytest.mark.parametrize(
-    ("as_of", "month"),
-    [
-        ("2026-10-31", "2026-10-01"),
-        ("2026-11-23", "2026-10-01"),
-        ("2026-12-01", "2026-11-01"),
-        ("2024-02-29", "2024-02-01"),
-    ],
-)
-def test_last_complete_month(as_of: str, month: str) -> None:
-    assert last_complete_month(date.fromisoformat(as_of)) == date.fromisoformat(month)
 
 
 FORECAST_COLUMNS = [

@@ -44,6 +44,14 @@
 {%- endmacro %}
 
 
+{% macro add_days(date_expression, days) -%}
+    {{ return(adapter.dispatch('add_days', 'saas_warehouse')(date_expression, days)) }}
+{%- endmacro %}
+{% macro default__add_days(date_expression, days) -%}
+    cast({{ date_expression }} + cast({{ days }} as integer) as date)
+{%- endmacro %}
+
+
 {#- One row per month start from start_month to end_month inclusive, in a column named `month`. -#}
 {% macro month_series(start_month, end_month) -%}
     {{ return(adapter.dispatch('month_series', 'saas_warehouse')(start_month, end_month)) }}
@@ -103,10 +111,32 @@
 {%- endmacro %}
 
 
-{#- The scoring month S of the expansion-intelligence marts: the month before the as-of month, i.e. the last
-    complete month (the as-of month is still in progress). -#}
+{#- The last complete month (D-44): the month in progress is never complete, and a month is complete only once
+    its usage is billed, usage_billing_lag_days days after its last day (usage is billed in arrears; default 0:
+    on the first day of the next month). So the last complete month is the month before the month of
+    (as-of date - lag days). -#}
+{% macro last_complete_month() -%}
+    {{ add_months(month_start(add_days(as_of_date(), -1 * usage_billing_lag_days())), -1) }}
+{%- endmacro %}
+
+{% macro usage_billing_lag_days() -%}
+    {%- set lag = var('usage_billing_lag_days', 0) -%}
+    {%- if lag is not number or lag < 0 or lag > 62 or lag != lag | int -%}
+        {{ exceptions.raise_compiler_error(
+            "var usage_billing_lag_days must be a whole number of days from 0 to 62; got '" ~ lag ~ "'") }}
+    {%- endif -%}
+    {{- return(lag | int) -}}
+{%- endmacro %}
+
+{#- The is_complete column of every month-grain mart: true for the months up to the last complete month. -#}
+{% macro is_complete_month(month_expression) -%}
+    ({{ month_expression }} <= {{ last_complete_month() }})
+{%- endmacro %}
+
+
+{#- The scoring month S of the expansion-intelligence marts: the last complete month. -#}
 {% macro scoring_month() -%}
-    {{ add_months(as_of_month(), -1) }}
+    {{ last_complete_month() }}
 {%- endmacro %}
 
 
@@ -121,6 +151,9 @@
 {%- endmacro %}
 {% macro spark__add_months(date_expression, months) -%}
     add_months({{ date_expression }}, cast({{ months }} as integer))
+{%- endmacro %}
+{% macro spark__add_days(date_expression, days) -%}
+    date_add({{ date_expression }}, cast({{ days }} as integer))
 {%- endmacro %}
 {% macro spark__days_between(start_date, end_date) -%}
     datediff({{ end_date }}, {{ start_date }})

@@ -16,6 +16,7 @@
         var('reporting_currency') | string,
         var('reactivation_counts_as_expansion') | string,
         var('earliest_valid_date') | string,
+        var('usage_billing_lag_days', 0) | string,
         var('code_fingerprint', '') | string
     ] -%}
     {{ return(parts | join('|')) }}

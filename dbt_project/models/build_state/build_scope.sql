@@ -6,7 +6,7 @@
 -- is append-only: new data comes in new files), and when a file lands for a table whose rows concern
 -- every customer (meta new_rows_recompute: every_customer: products, plans, plan limits). The
 -- per-customer marts (fct_mrr, fct_mrr_movements) are also recomputed for every customer when the
--- as-of month moved: every customer gains a month.
+-- as-of month moved (every customer gains a month) or the last complete month moved (is_complete, D-44).
 {#- other engines have no listing and always build in full (D-25): no previous build to compare with -#}
 {%- set previous = load_relation(this) if execute and target.type == 'duckdb' else none %}
 {%- set tables_for_every_customer = [] %}
@@ -20,14 +20,16 @@ with files as (
 previous_build as (
     select
         settings_fingerprint,
-        as_of_month
+        as_of_month,
+        last_complete_month
     {%- if previous is not none %}
     from {{ previous }}
     {%- else %}
     from (
         select
             cast(null as {{ text_type() }}) as settings_fingerprint,
-            cast(null as date) as as_of_month
+            cast(null as date) as as_of_month,
+            cast(null as date) as last_complete_month
     ) as no_previous_build
     where 1 = 0
     {%- endif %}
@@ -69,6 +71,10 @@ reasons as (
                 then 'the as-of month moved from '
                     || cast((select previous_build.as_of_month from previous_build) as {{ text_type() }})
                     || ' to ' || cast({{ as_of_month() }} as {{ text_type() }})
+            when (select previous_build.last_complete_month from previous_build) <> {{ last_complete_month() }}
+                then 'the last complete month moved from '
+                    || cast((select previous_build.last_complete_month from previous_build) as {{ text_type() }})
+                    || ' to ' || cast({{ last_complete_month() }} as {{ text_type() }})
         end as as_of_month_moved
     from listing
 ),
@@ -80,6 +86,7 @@ final as (
         coalesce(recompute_reason, as_of_month_moved) is not null as marts_recompute_every_customer,
         coalesce(recompute_reason, as_of_month_moved) as marts_recompute_reason,
         {{ as_of_month() }} as as_of_month,
+        {{ last_complete_month() }} as last_complete_month,
         {{ sql_string(settings_fingerprint()) }} as settings_fingerprint
     from reasons
 )

@@ -38,7 +38,8 @@ final as (
         level_ranges.customer_id,
         level_ranges.mrr,
         level_ranges.mrr * 12 as arr,
-        level_ranges.mrr > 0 as is_active
+        level_ranges.mrr > 0 as is_active,
+        {{ is_complete_month('months.month') }} as is_complete
     from level_ranges
     inner join months
         on level_ranges.valid_from_month <= months.month

@@ -40,8 +40,9 @@ final as (
         case
             when {{ is_split_into_mechanisms('movement_type') }} then {{ mechanism }}_mrr
             else cast(0 as {{ money_type() }})
-        end as {{ mechanism }}_mrr{{ "," if not loop.last }}
+        end as {{ mechanism }}_mrr,
         {%- endfor %}
+        {{ is_complete_month('month') }} as is_complete
     from classified
 )
 

@@ -99,7 +99,8 @@ final as (
         cast(customers_new as bigint) as customers_new,
         cast(customers_reactivated as bigint) as customers_reactivated,
         cast(customers_churned as bigint) as customers_churned,
-        cast(customers_end as bigint) as customers_end
+        cast(customers_end as bigint) as customers_end,
+        {{ is_complete_month('month') }} as is_complete
     from with_levels
 )
 

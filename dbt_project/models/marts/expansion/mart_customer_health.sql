@@ -13,7 +13,8 @@ final as (
         {%- for component in health_score_components() %}
         cast(round({{ component }}_score, 2) as decimal(5, 2)) as {{ component }}_score,
         {%- endfor %}
-        cast({{ health_band('health_score') }} as {{ text_type() }}) as health_band
+        cast({{ health_band('health_score') }} as {{ text_type() }}) as health_band,
+        {{ is_complete_month('month') }} as is_complete
     from health
 )
 

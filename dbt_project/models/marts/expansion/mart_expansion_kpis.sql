@@ -122,7 +122,8 @@ final as (
             when upsell_changes > 0 then {{ exact_divide('upsell_mrr', 'upsell_changes') }}
         end as average_upgrade_value,
         {{ ratio('first_upsell_total_days', 'first_upsell_customers') }} as avg_days_to_first_upsell,
-        median_days_to_first_expansion
+        median_days_to_first_expansion,
+        {{ is_complete_month('month') }} as is_complete
     from combined
 )
 

@@ -68,7 +68,8 @@ final as (
         stages.expansion_share_of_new_arr,
         stages.nrr_ttm,
         cast(stages.stage as integer) as stage,
-        thresholds.stage_name
+        thresholds.stage_name,
+        {{ is_complete_month('stages.month') }} as is_complete
     from stages
     left join thresholds
         on stages.stage = thresholds.stage

@@ -62,7 +62,8 @@ final as (
         cast(net_mrr as {{ money_type() }}) as net_mrr,
         cast(customers as bigint) as customers,
         {{ ratio('100 * customers', 'customers_start') }} as conversion_rate_pct,
-        {{ ratio('net_mrr', 'mrr_start') }} as nrr_contribution
+        {{ ratio('net_mrr', 'mrr_start') }} as nrr_contribution,
+        {{ is_complete_month('month') }} as is_complete
     from grid
 )
 

@@ -43,7 +43,8 @@ final as (
         priority_score,
         cast(
             row_number() over (order by priority_score desc, customer_id asc, product_id asc, trigger asc) as bigint
-        ) as rank
+        ) as rank,
+        {{ is_complete_month('month') }} as is_complete
     from prioritised
 )
 

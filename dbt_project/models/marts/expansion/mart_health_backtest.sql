@@ -64,7 +64,8 @@ final as (
         cast(quintile as integer) as quintile,
         cast(customers as bigint) as customers,
         {{ ratio('customers_churned', 'customers') }} as churn_rate_90d,
-        {{ ratio('customers_expanded', 'customers') }} as expansion_rate_90d
+        {{ ratio('customers_expanded', 'customers') }} as expansion_rate_90d,
+        {{ is_complete_month('month') }} as is_complete
     from totals
 )
 

@@ -150,7 +150,8 @@ final as (
         {{ ratio(
             'customers_expanded_90d * baseline_customers',
             'customers_triggered * baseline_customers_expanded'
-        ) }} as lift
+        ) }} as lift,
+        {{ is_complete_month('month') }} as is_complete
     from grid
 )
 

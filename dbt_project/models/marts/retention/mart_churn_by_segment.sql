@@ -125,7 +125,8 @@ final as (
         cast(customers_start as bigint) as customers_start,
         cast(customers_churned as bigint) as customers_churned,
         logo_churn_rate,
-        {{ annualized_churn_rate('logo_churn_rate') }} as annualized_logo_churn_rate
+        {{ annualized_churn_rate('logo_churn_rate') }} as annualized_logo_churn_rate,
+        {{ is_complete_month('month') }} as is_complete
     from rates
 )
 

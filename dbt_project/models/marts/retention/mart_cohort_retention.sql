@@ -54,7 +54,8 @@ final as (
         cast(cohort_starts.mrr_start as {{ money_type() }}) as mrr_start,
         cast(cohort_totals.mrr_now as {{ money_type() }}) as mrr_now,
         {{ ratio('cohort_totals.customers_active', 'cohort_starts.customers_start') }} as logo_retention,
-        {{ ratio('cohort_totals.mrr_now', 'cohort_starts.mrr_start') }} as mrr_retention
+        {{ ratio('cohort_totals.mrr_now', 'cohort_starts.mrr_start') }} as mrr_retention,
+        {{ is_complete_month(add_months('cohort_totals.cohort_month', 'cohort_totals.months_since_start')) }} as is_complete
     from cohort_totals
     inner join cohort_starts
         on cohort_totals.cohort_month = cohort_starts.cohort_month

@@ -84,7 +84,8 @@ final as (
                 'churn_rate_sum * 10000 * customers_end'
             ) }}
         end as {{ money_type() }}) as ltv,
-        customer_retention_rate
+        customer_retention_rate,
+        {{ is_complete_month('month') }} as is_complete
     from trailing_churn
 )
 

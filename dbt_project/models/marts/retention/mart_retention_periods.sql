@@ -37,7 +37,8 @@ periods as (
         period_type,
         period_start,
         max(month) as period_end_month,
-        max(month) = {{ add_months('period_start', "case when period_type = 'quarter' then 2 else 11 end") }} as is_complete
+        {{ is_complete_month(add_months('period_start', "case when period_type = 'quarter' then 2 else 11 end")) }}
+            as is_complete
     from month_periods
     group by
         period_type,

@@ -31,7 +31,8 @@ final as (
         {{ ratio('cohort_totals.mrr_retained', 'cohort_totals.mrr_start') }} as grr_ttm,
         cast(coalesce(cohort_totals.customers_start, 0) as bigint) as cohort_customers,
         cast(coalesce(cohort_totals.mrr_start, 0) as {{ money_type() }}) as cohort_mrr_start,
-        cast(coalesce(cohort_totals.mrr_end, 0) as {{ money_type() }}) as cohort_mrr_now
+        cast(coalesce(cohort_totals.mrr_end, 0) as {{ money_type() }}) as cohort_mrr_now,
+        {{ is_complete_month('ttm_months.month') }} as is_complete
     from ttm_months
     left join cohort_totals
         on ttm_months.month = cohort_totals.month
