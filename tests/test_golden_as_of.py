@@ -85,9 +85,13 @@ def test_the_as_of_month_is_flagged_in_progress(
     2025-12-31 it is, and only December 2025 is not."""
     early = query(golden_early, f"select distinct month, is_complete from marts.{table} order by month")
     assert [tuple(row) for row in early.itertuples(index=False)] == [(EARLY_MONTH, False)]
-    full = query(golden_warehouse, f"select month, bool_and(is_complete) from marts.{table} group by month")
-    incomplete = sorted(month for month, is_complete in full.itertuples(index=False) if not is_complete)
-    assert incomplete == [date(2025, 12, 1)]
+    full = query(
+        golden_warehouse,
+        f"select month, bool_and(is_complete), bool_or(is_complete) from marts.{table} group by month",
+    )
+    flags = {month: (every, some) for month, every, some in full.itertuples(index=False)}
+    assert flags == {month: (month < date(2025, 12, 1),) * 2 for month in flags}
+    assert min(flags) == date(2025, 1, 1)
 
 
 def test_the_early_build_holds_the_known_january_figures(golden_early: Path) -> None:

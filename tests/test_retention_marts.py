@@ -214,7 +214,7 @@ def test_expansion_kpis_by_hand(golden_warehouse: Path) -> None:
 # --- source examples (metrics §8) on a tiny fixture ----------------------------------------------
 
 
-def test_source_examples_of_the_metrics_spec(golden_warehouse: Path) -> None:
+def test_source_examples_of_the_metrics_spec(tmp_path: Path) -> None:
     """Growth share (25 % / 75 %), NRR compounding (5.0 M / 10.75 M / 17.34 M), NDR 107 %, CRR 90 %."""
     inline = """
         select
@@ -241,7 +241,12 @@ def test_source_examples_of_the_metrics_spec(golden_warehouse: Path) -> None:
             str(DBT_PROJECT_DIR),
             "--vars",
             json.dumps(
-                {"raw_dir": str(GOLDEN_RAW_DIR), "as_of": GOLDEN_AS_OF, "build_path": str(golden_warehouse)}
+                # macros on literals: any file will do (dbt opens it read-write, so not a shared build)
+                {
+                    "raw_dir": str(GOLDEN_RAW_DIR),
+                    "as_of": GOLDEN_AS_OF,
+                    "build_path": str(tmp_path / "show.duckdb"),
+                }
             ),
             "--output",
             "json",
