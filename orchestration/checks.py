@@ -36,6 +36,7 @@ from independent_metrics import DEFAULT_MAX_CUSTOMERS, ReferenceRun, SampleInfo,
 from independent_metrics.expansion import compare_opportunities, expansion_opportunities
 from independent_metrics.marts import monthly_bridge, monthly_retention
 from orchestration import comparisons
+from orchestration.adapters import derived_folder, export_derived_tables
 from orchestration.landing import count_raw_rows, landing_folder_fingerprint
 from orchestration.resources import WarehouseResource
 from orchestration.settings import SettingsError, WarehouseSettings
@@ -108,8 +109,26 @@ def reference_sample(raw_dir: str, as_of: date) -> SampleInfo:
     return reference_run(raw_dir, as_of, reference_sample_limit()).sample
 
 
-def settings_sample(settings: WarehouseSettings) -> SampleInfo:
-    return reference_sample(str(settings.raw_dir), as_of_date(settings))
+def reference_raw_dir(build_path: Path, settings: WarehouseSettings) -> str:
+    """The landing folder the reference reads: the raw contract's folder itself; for an adapter source, the
+    contract tables the adapter derived in this build, written out once per build (D-52)."""
+    if settings.source == "contract":
+        return str(settings.raw_dir)
+    folder = derived_folder(build_path)
+    marker = folder / ".exported"
+    if not marker.exists() or marker.read_text(encoding="utf-8") != str(build_path.stat().st_mtime_ns):
+        export_derived_tables(build_path, settings.raw_dir, folder)
+        marker.write_text(str(build_path.stat().st_mtime_ns), encoding="utf-8")
+    return str(folder)
+
+
+def build_reference(build_path: Path, settings: WarehouseSettings) -> dict[str, pd.DataFrame]:
+    """The reference's tables for this build's landing folder (reference_raw_dir)."""
+    return reference_tables(reference_raw_dir(build_path, settings), as_of_date(settings))
+
+
+def settings_sample(settings: WarehouseSettings, build_path: Path) -> SampleInfo:
+    return reference_sample(reference_raw_dir(build_path, settings), as_of_date(settings))
 
 
 def sampled_rows_sql(select: str, sample: SampleInfo) -> str:
@@ -133,7 +152,7 @@ def restrict(reference: pd.DataFrame, sample: SampleInfo) -> pd.DataFrame:
 
 def sample_metadata(build_path: Path, settings: WarehouseSettings) -> dict[str, object]:
     """What a reference check compared: the sample and the warehouse's customers."""
-    sample = settings_sample(settings)
+    sample = settings_sample(settings, build_path)
     in_warehouse = read_table(build_path, "select count(distinct customer_id) as n from marts.fct_mrr")
     compared = read_sampled(build_path, "select count(distinct customer_id) as n from marts.fct_mrr", sample)
     return {
@@ -180,9 +199,9 @@ def run_check(
 
 
 def customer_mrr_vs_reference(build_path: Path, settings: WarehouseSettings) -> tuple[pd.DataFrame, int, str]:
-    sample = settings_sample(settings)
+    sample = settings_sample(settings, build_path)
     ours = read_sampled(build_path, "select customer_id, month, mrr from marts.fct_mrr", sample)
-    theirs = restrict(reference_tables(str(settings.raw_dir), as_of_date(settings))["fct_mrr"], sample)
+    theirs = restrict(build_reference(build_path, settings)["fct_mrr"], sample)
     problems = comparisons.value_differences(
         ours, theirs, ["customer_id", "month"], {"mrr": "mrr"}, comparisons.MONEY_TOLERANCE
     )
@@ -190,10 +209,11 @@ def customer_mrr_vs_reference(build_path: Path, settings: WarehouseSettings) -> 
 
 
 def movements_vs_reference(build_path: Path, settings: WarehouseSettings) -> tuple[pd.DataFrame, int, str]:
-    sample = settings_sample(settings)
+    sample = settings_sample(settings, build_path)
     ours = read_sampled(build_path, "select * from marts.fct_mrr_movements", sample)
     theirs = restrict(
-        reference_tables(str(settings.raw_dir), as_of_date(settings))["fct_mrr_movements"], sample
+        build_reference(build_path, settings)["fct_mrr_movements"],
+        sample,
     )
     columns = {"movement_type": "movement_type", "delta": "delta"}
     columns |= {f"{mechanism}_mrr": mechanism for mechanism in comparisons.MECHANISMS}
@@ -238,14 +258,14 @@ def retention_vs_reference(build_path: Path, settings: WarehouseSettings) -> tup
     """Not sampled: the reference's own monthly NRR/GRR. Sampled (the sample's NRR is not the company's):
     the reference's formulas on the warehouse's fct_mrr and movements, which the other checks verify."""
     ours = read_table(build_path, "select month, nrr, grr from marts.mart_retention_monthly")
-    if settings_sample(settings).sampled:
+    if settings_sample(settings, build_path).sampled:
         try:
             theirs = warehouse_formula_retention(build_path, month_index(as_of_date(settings)))
         except AssertionError as error:  # the reference's bridge identities do not hold on these rows
             problem = pd.DataFrame({"month": ["all"], "problem": [f"fct_mrr and movements: {error}"[:500]]})
             return problem, len(ours), "months"
     else:
-        theirs = reference_tables(str(settings.raw_dir), as_of_date(settings))["mart_retention_monthly"]
+        theirs = build_reference(build_path, settings)["mart_retention_monthly"]
     problems = comparisons.value_differences(
         ours, theirs, ["month"], {"nrr": "nrr", "grr": "grr"}, comparisons.RATE_TOLERANCE
     )
@@ -253,9 +273,22 @@ def retention_vs_reference(build_path: Path, settings: WarehouseSettings) -> tup
 
 
 def raw_rows_accounted(build_path: Path, settings: WarehouseSettings) -> tuple[pd.DataFrame, int, str]:
+    """The contract's tables against the rows in their files (for an adapter: the tables it derived, as
+    written out for the reference); for an adapter also its source tables (adapter_reconciliation rows_in)
+    against the rows in the source's files."""
     reconciliation = read_table(build_path, "select * from marts.mart_raw_reconciliation")
-    rows_in_files = count_raw_rows(settings.raw_dir)  # counted from the files, nothing loaded
-    return comparisons.unaccounted_rows(reconciliation, rows_in_files), len(reconciliation), "raw tables"
+    # counted from the files, nothing loaded
+    rows_in_files = count_raw_rows(Path(reference_raw_dir(build_path, settings)))
+    problems = comparisons.unaccounted_rows(reconciliation, rows_in_files)
+    if settings.source == "contract":
+        return problems, len(reconciliation), "raw tables"
+    adapter_rows = read_table(
+        build_path,
+        "select source_table, row_count from marts.adapter_reconciliation where category = 'rows_in'",
+    )
+    source_counts = count_raw_rows(settings.raw_dir, settings.source)
+    adapter_problems = comparisons.unread_source_rows(adapter_rows, source_counts, settings.source)
+    return pd.concat([problems, adapter_problems], ignore_index=True), len(reconciliation), "raw tables"
 
 
 def opportunities_vs_reference(
@@ -265,10 +298,12 @@ def opportunities_vs_reference(
     priority, rank) recomputed from the raw files by the reference; the health score is the warehouse's
     (an input of single_product and of the priority, not what this check verifies). Sampled: the sampled
     customers' rows, without the company-wide single_product median and rank."""
-    sample = settings_sample(settings)
+    sample = settings_sample(settings, build_path)
     health = read_table(build_path, "select customer_id, month, health_score from marts.mart_customer_health")
     theirs = expansion_opportunities(
-        reference_tables(str(settings.raw_dir), as_of_date(settings)), as_of_date(settings), health
+        build_reference(build_path, settings),
+        as_of_date(settings),
+        health,
     )
     ours = read_table(build_path, "select * from marts.mart_expansion_opportunities")
     differences = compare_opportunities(

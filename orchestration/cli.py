@@ -1,8 +1,9 @@
 """`saas-warehouse`: build the warehouse, or generate a synthetic company.
 
-    saas-warehouse build [--raw-dir DIR] [--warehouse FILE] [--as-of YYYY-MM-DD] [--full-refresh]
-                         [--allow-drop] [--force-as-of] [--debug]
-    saas-warehouse generate --customers N --out DIR [--seed S] [--format parquet|csv]
+    saas-warehouse build [--raw-dir DIR] [--source contract|stripe|periods] [--warehouse FILE]
+                         [--as-of YYYY-MM-DD] [--full-refresh] [--allow-drop] [--force-as-of] [--debug]
+    saas-warehouse convert --source stripe|periods [--raw-dir DIR] --out DIR
+    saas-warehouse generate --customers N --out DIR [--seed S] [--format parquet|csv|stripe]
     saas-warehouse opportunities [--top N] [--warehouse FILE]
     saas-warehouse load-raw --target postgres|spark [--raw-dir DIR]
     saas-warehouse --version
@@ -28,7 +29,14 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TextIO
 
-from orchestration.settings import SettingsError, WarehouseSettings, parse_as_of, project_vars
+from orchestration.settings import (
+    SOURCES,
+    SettingsError,
+    WarehouseSettings,
+    parse_as_of,
+    parse_source,
+    project_vars,
+)
 
 PACKAGE_NAME = "saas-revenue-warehouse"
 
@@ -66,6 +74,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     build.add_argument(
         "--raw-dir", type=Path, help="Landing folder (default: SAAS_RAW_DIR or the repo's seeds/)."
     )
+    build.add_argument(
+        "--source",
+        choices=SOURCES,
+        help="What the landing folder holds: the raw contract, Fivetran's Stripe tables or subscription "
+        "periods (default: SAAS_SOURCE or contract; docs/adapters.md).",
+    )
     build.add_argument("--warehouse", type=Path, help="Published DuckDB file (default: SAAS_WAREHOUSE_PATH).")
     build.add_argument(
         "--as-of",
@@ -94,8 +108,26 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     generate.add_argument("--customers", type=positive_int, required=True, help="Number of customers.")
     generate.add_argument("--out", type=Path, required=True, help="Landing folder to write.")
     generate.add_argument("--seed", type=int, default=42, help="Random seed (same seed, same files).")
-    generate.add_argument("--format", choices=["parquet", "csv"], default="parquet", help="File format.")
+    generate.add_argument(
+        "--format",
+        choices=["parquet", "csv", "stripe"],
+        default="parquet",
+        help="File format: the raw contract as Parquet or CSV, or stripe: Fivetran's Stripe tables (CSV) of "
+        "the same company (build it with --source stripe).",
+    )
     generate.add_argument("--no-bad-rows", action="store_true", help="Leave out the planted bad rows.")
+
+    convert = commands.add_parser(
+        "convert",
+        help="Write the raw contract's tables that an adapter derives from a Stripe or periods folder, as a "
+        "landing folder of CSV files (docs/adapters.md).",
+    )
+    convert.add_argument("--source", choices=[s for s in SOURCES if s != "contract"], required=True)
+    convert.add_argument(
+        "--raw-dir", type=Path, help="The source's folder (default: SAAS_RAW_DIR or the repo's seeds/)."
+    )
+    convert.add_argument("--out", type=Path, required=True, help="Landing folder to write.")
+    convert.add_argument("--as-of", type=as_of_argument, help="YYYY-MM-DD (default: SAAS_AS_OF or today).")
 
     commands.add_parser(
         "prepare",
@@ -141,6 +173,7 @@ def settings_from(args: argparse.Namespace) -> WarehouseSettings:
         raw_dir=args.raw_dir or from_env.raw_dir,
         warehouse_path=args.warehouse or from_env.warehouse_path,
         as_of=args.as_of if args.as_of is not None else from_env.as_of,
+        source=args.source or from_env.source,
         incremental=from_env.incremental and not args.full_refresh,
         allow_drop=from_env.allow_drop or args.allow_drop,
         force_as_of=args.force_as_of,
@@ -155,7 +188,7 @@ def preflight_problems(settings: WarehouseSettings) -> list[str]:
     """What stops a build before it starts (missing folder, file, column or rows), in the first second."""
     from orchestration.landing import landing_problems
 
-    problems = list(landing_problems(settings.raw_dir))
+    problems = list(landing_problems(settings.raw_dir, settings.source))
     if settings.warehouse_path.is_dir():
         problems.append(f"The warehouse path {settings.warehouse_path} is a folder; give a file name.")
     return problems
@@ -167,7 +200,7 @@ def ignored_file_warnings(settings: WarehouseSettings) -> list[str]:
     return [
         f"Warning: {path} belongs to no raw table and is ignored (expected <table>.csv, <table>.parquet "
         "or <table>/ of such files; docs/raw_contract.md)."
-        for path in ignored_files(settings.raw_dir)
+        for path in ignored_files(settings.raw_dir, settings.source)
     ]
 
 
@@ -211,7 +244,8 @@ def run_build(settings: WarehouseSettings, debug: bool = False) -> int:
     for warning in ignored_file_warnings(settings):
         print(warning, file=sys.stderr)
     settings = settings.resolved()
-    stage(1, 4, f"Checked the landing folder {settings.raw_dir}; building as of {settings.as_of}")
+    read_as = "" if settings.source == "contract" else f" ({settings.source} tables)"
+    stage(1, 4, f"Checked the landing folder {settings.raw_dir}{read_as}; building as of {settings.as_of}")
     from orchestration.locking import BuildLockTimeout, build_lock
 
     details = {"as_of": settings.as_of, "raw_dir": str(settings.raw_dir), "run_id": f"cli-{os.getpid()}"}
@@ -263,12 +297,38 @@ def run_generate(args: argparse.Namespace) -> int:
     from company_generator import generate_company
 
     started = time.monotonic()
-    counts = generate_company(
-        args.out, customers=args.customers, seed=args.seed, fmt=args.format, bad_rows=not args.no_bad_rows
-    )
+    if args.format == "stripe":
+        from company_generator.stripe import generate_stripe_company
+
+        counts = generate_stripe_company(
+            args.out, customers=args.customers, seed=args.seed, bad_rows=not args.no_bad_rows
+        )
+    else:
+        counts = generate_company(
+            args.out, customers=args.customers, seed=args.seed, fmt=args.format, bad_rows=not args.no_bad_rows
+        )
     for table, rows in counts.items():
         print(f"{table:>20}: {rows:,} rows")
     print(f"Wrote {args.out} in {time.monotonic() - started:.0f} s.")
+    return 0
+
+
+def run_convert(args: argparse.Namespace) -> int:
+    from orchestration.adapters import convert_folder
+    from orchestration.landing import landing_problems
+
+    from_env = WarehouseSettings.from_env()
+    raw_dir = (args.raw_dir or from_env.raw_dir).expanduser().resolve()
+    source = parse_source(args.source)
+    problems = landing_problems(raw_dir, source)
+    if problems:
+        return fail("the landing folder cannot be converted:\n" + "\n".join(f"  - {p}" for p in problems))
+    as_of = args.as_of if args.as_of is not None else from_env.as_of
+    started = time.monotonic()
+    counts = convert_folder(raw_dir, source, args.out, as_of or datetime.now(UTC).date().isoformat())
+    for table, rows in counts.items():
+        print(f"{table:>20}: {rows:,} rows")
+    print(f"Wrote {args.out} (the raw contract's layout) in {time.monotonic() - started:.0f} s.")
     return 0
 
 
@@ -319,6 +379,8 @@ def dispatch(args: argparse.Namespace) -> int:
         from orchestration.ui import run_ui
 
         return run_ui(args.host, args.port)
+    if args.command == "convert":
+        return run_convert(args)
     return run_generate(args)
 
 

@@ -83,6 +83,29 @@ def unaccounted_rows(reconciliation: pd.DataFrame, rows_in_files: dict[str, int]
     return table[broken].reset_index()
 
 
+def unread_source_rows(
+    adapter_rows: pd.DataFrame, rows_in_files: dict[str, int], source: str
+) -> pd.DataFrame:
+    """An adapter's source tables whose rows read (adapter_reconciliation rows_in, source_table
+    '<source>.<table>') differ from the rows counted in their files. A table with rows in its files that
+    was not read at all is listed too, unless it is a legacy table whose successor was read."""
+    from orchestration.landing import raw_contract, source_tables
+
+    read = {str(table): int(rows) for table, rows in adapter_rows.itertuples(index=False)}
+    successor = {table.name: table.read_as for table in source_tables(source) if table.read_as}
+    own = {table.name for table in source_tables(source)} - {table.name for table in raw_contract()}
+    rows = []
+    for table, counted in sorted(rows_in_files.items()):
+        name = f"{source}.{table}"
+        if name not in read and (not counted or f"{source}.{successor.get(table)}" in read):
+            continue
+        if name not in read and table not in own:
+            continue  # a contract table read as it is (mart_raw_reconciliation)
+        if read.get(name, 0) != counted:
+            rows.append({"source_table": name, "rows_in": read.get(name, 0), "rows_in_counted": counted})
+    return pd.DataFrame(rows, columns=["source_table", "rows_in", "rows_in_counted"])
+
+
 def mart_table_names(connection: duckdb.DuckDBPyConnection) -> list[str]:
     """The tables of the marts schema of a DuckDB warehouse, sorted."""
     return [

@@ -21,7 +21,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,6 +32,23 @@ from orchestration.settings import DBT_PROJECT_DIR
 
 SOURCES_FILE = DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml"
 SOURCE_NAME = "billing"
+# The adapters' own tables (docs/adapters.md), declared like the contract's in their sources YAML.
+ADAPTER_SOURCES_FILES = {
+    "stripe": DBT_PROJECT_DIR / "models" / "adapters" / "stripe" / "_stripe__sources.yml",
+    "periods": DBT_PROJECT_DIR / "models" / "adapters" / "periods" / "_periods__sources.yml",
+}
+# The contract's tables an adapter derives (the dbt macro adapter_derived_tables); the others are read from
+# the landing folder in the contract's format whatever the source. The periods adapter also reads the
+# contract's customers table, when present.
+ADAPTER_DERIVED_TABLES = (
+    "customers",
+    "products",
+    "plans",
+    "subscription_events",
+    "usage_charges",
+    "one_time_charges",
+)
+ADAPTER_CONTRACT_INPUTS = {"stripe": (), "periods": ("customers",)}
 RAW_EXTENSIONS = ("csv", "parquet")
 HASH_CHUNK_BYTES = 1024 * 1024
 # How the DuckDB build reads a CSV file (macro raw_file_reader; the raw loader uses this constant):
@@ -57,6 +74,8 @@ class RawTable:
     required: bool
     columns: tuple[RawColumn, ...]
     key: tuple[str, ...]  # the columns that identify a row (meta key)
+    read_as: str | None = None  # a legacy table read as this table when that is absent (meta read_as)
+    one_of: tuple[str, ...] = ()  # at least one of these columns must exist (meta one_of_columns)
 
     @property
     def column_names(self) -> list[str]:
@@ -71,15 +90,17 @@ def is_required(node: dict) -> bool:
     return bool((node.get("meta") or {}).get("required", False))
 
 
-def parse_contract(document: dict) -> tuple[RawTable, ...]:
-    """The raw tables of the `billing` source of a parsed sources YAML document."""
-    source = next(item for item in document["sources"] if item["name"] == SOURCE_NAME)
+def parse_contract(document: dict, source_name: str = SOURCE_NAME) -> tuple[RawTable, ...]:
+    """The tables of one source (default: the raw contract's `billing`) of a parsed sources YAML document."""
+    source = next(item for item in document["sources"] if item["name"] == source_name)
     return tuple(
         RawTable(
             name=table["name"],
             required=is_required(table),
             columns=tuple(RawColumn(column["name"], is_required(column)) for column in table["columns"]),
             key=tuple((table.get("meta") or {}).get("key") or ()),
+            read_as=(table.get("meta") or {}).get("read_as"),
+            one_of=tuple((table.get("meta") or {}).get("one_of_columns") or ()),
         )
         for table in source["tables"]
     )
@@ -89,6 +110,23 @@ def parse_contract(document: dict) -> tuple[RawTable, ...]:
 def raw_contract(sources_file: Path = SOURCES_FILE) -> tuple[RawTable, ...]:
     """The raw tables and columns of the contract, as declared in the dbt sources file."""
     return parse_contract(yaml.safe_load(sources_file.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=4)
+def source_tables(source: str = "contract") -> tuple[RawTable, ...]:
+    """The tables a build reads from the landing folder for a source: the contract's tables; for an adapter,
+    its own tables, the contract tables it reads as they are (optional: periods' customers) and the contract
+    tables it does not derive (fx_rates, plan_limits, usage_snapshots)."""
+    if source == "contract":
+        return raw_contract()
+    document = yaml.safe_load(ADAPTER_SOURCES_FILES[source].read_text(encoding="utf-8"))
+    inputs = ADAPTER_CONTRACT_INPUTS[source]
+    contract = tuple(
+        table if table.name not in inputs else replace(table, required=False)
+        for table in raw_contract()
+        if table.name not in ADAPTER_DERIVED_TABLES or table.name in inputs
+    )
+    return parse_contract(document, source) + contract
 
 
 def raw_table(table: str) -> RawTable:
@@ -143,19 +181,21 @@ def files_reader_sql(files: list[Path]) -> str:
     return f"read_parquet([{file_list}], union_by_name = true)"
 
 
-def files_by_table(raw_dir: Path) -> dict[str, list[Path]]:
-    """Every raw table of the contract with its files (empty list: no file)."""
-    return {table.name: table_files(raw_dir, table.name) for table in raw_contract()}
+def files_by_table(raw_dir: Path, source: str = "contract") -> dict[str, list[Path]]:
+    """Every table the source reads with its files (empty list: no file)."""
+    return {table.name: table_files(raw_dir, table.name) for table in source_tables(source)}
 
 
-def ignored_files(raw_dir: Path) -> list[Path]:
+def ignored_files(raw_dir: Path, source: str = "contract") -> list[Path]:
     """What lies in the landing folder (top level and table folders) but belongs to no table: misspelt
     tables, compressed or other formats, sub-folders of a table folder. Dotfiles and a README excepted."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         return []
-    read = {path for files in files_by_table(raw_dir).values() for path in files}
-    table_folders = {raw_dir / table.name for table in raw_contract() if (raw_dir / table.name).is_dir()}
+    read = {path for files in files_by_table(raw_dir, source).values() for path in files}
+    table_folders = {
+        raw_dir / table.name for table in source_tables(source) if (raw_dir / table.name).is_dir()
+    }
     candidates = [path for path in raw_dir.iterdir() if path not in table_folders]
     for folder in table_folders:
         candidates += list(folder.iterdir())
@@ -189,10 +229,10 @@ def count_file_rows(path: Path) -> int:
     return max(records - 1, 0)
 
 
-def count_raw_rows(raw_dir: Path) -> dict[str, int]:
-    """Data rows per raw table of the contract (0 for a table without files), counted without the DuckDB
-    and pandas parsers."""
-    found = files_by_table(raw_dir)
+def count_raw_rows(raw_dir: Path, source: str = "contract") -> dict[str, int]:
+    """Data rows per table the source reads (0 for a table without files), counted without the DuckDB and
+    pandas parsers."""
+    found = files_by_table(raw_dir, source)
     return {table: sum(count_file_rows(path) for path in files) for table, files in found.items()}
 
 
@@ -230,12 +270,18 @@ def file_problems(path: Path, table: RawTable) -> list[str]:
         return [f"{path}: cannot be read as {kind} ({error}). Re-export the file for table '{table.name}'."]
     if not columns:
         return [f"{path}: empty file without a header row. Delete it or re-export table '{table.name}'."]
-    return [
+    problems = [
         f"{path} lacks the required column '{column}' of table '{table.name}' "
         f"(it has: {', '.join(columns)}). Add the column to the export or rename the column that holds it."
         for column in table.required_columns
         if column not in columns
     ]
+    if table.one_of and not set(table.one_of) & set(columns):
+        problems.append(
+            f"{path} of table '{table.name}' lacks a column {' or '.join(table.one_of)} "
+            f"(it has: {', '.join(columns)})."
+        )
+    return problems
 
 
 def table_problems(raw_dir: Path, table: RawTable, files: list[Path]) -> list[str]:
@@ -260,7 +306,7 @@ def table_problems(raw_dir: Path, table: RawTable, files: list[Path]) -> list[st
     return problems
 
 
-def landing_problems(raw_dir: Path) -> list[str]:
+def landing_problems(raw_dir: Path, source: str = "contract") -> list[str]:
     """The pre-flight checks of a landing folder, before any dbt work (headers and metadata only): each
     message names the file (and column) and says what to do. Empty: go ahead."""
     raw_dir = Path(raw_dir)
@@ -271,10 +317,18 @@ def landing_problems(raw_dir: Path) -> list[str]:
         ]
     if not raw_dir.is_dir():
         return [f"{raw_dir}: the landing folder is not a folder. Set SAAS_RAW_DIR (or --raw-dir) to one."]
-    found = files_by_table(raw_dir)
-    return [
-        problem for table in raw_contract() for problem in table_problems(raw_dir, table, found[table.name])
-    ]
+    found = files_by_table(raw_dir, source)
+    tables = source_tables(source)
+    # a legacy table stands in for its successor when that has no file (Stripe's plan for price, ...)
+    stand_ins = {table.read_as: table.name for table in tables if table.read_as}
+    problems = []
+    for table in tables:
+        if table.read_as and found[table.read_as]:
+            continue  # its successor is read: the legacy table is ignored
+        if table.name in stand_ins and not found[table.name] and found[stand_ins[table.name]]:
+            continue  # read through its legacy table
+        problems += table_problems(raw_dir, table, found[table.name])
+    return problems
 
 
 def file_identity(path: Path) -> tuple[int, int, int, int]:
@@ -286,12 +340,12 @@ def file_identity(path: Path) -> tuple[int, int, int, int]:
     return status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino
 
 
-def landing_folder_fingerprint(raw_dir: Path) -> str:
+def landing_folder_fingerprint(raw_dir: Path, source: str = "contract") -> str:
     """A hash of the identity of every file the build reads (the discovery rule above): the sensor's
     cursor, and the key under which a process keeps the reference implementation's tables."""
     entries = [
         (table, str(path.relative_to(raw_dir)), *file_identity(path))
-        for table, files in sorted(files_by_table(raw_dir).items())
+        for table, files in sorted(files_by_table(raw_dir, source).items())
         for path in files
     ]
     return hashlib.sha256(json.dumps(entries).encode()).hexdigest()

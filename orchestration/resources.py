@@ -25,6 +25,7 @@ class WarehouseResource(ConfigurableResource):
     raw_dir: str
     warehouse_path: str
     as_of: str = ""
+    source: str = "contract"
     incremental: bool = True
     allow_drop: bool = False
     max_drop_share: str = "0.2"
@@ -45,6 +46,7 @@ class WarehouseResource(ConfigurableResource):
             raw_dir=Path(self.raw_dir),
             warehouse_path=Path(self.warehouse_path),
             as_of=self.as_of,
+            source=self.source,
             incremental=self.incremental,
             allow_drop=self.allow_drop,
             max_drop_share=Decimal(self.max_drop_share),
@@ -75,6 +77,7 @@ def run_config_fields(settings: WarehouseSettings) -> dict[str, object]:
         "raw_dir": str(settings.raw_dir),
         "warehouse_path": str(settings.warehouse_path),
         "as_of": settings.as_of,
+        "source": settings.source,
         "incremental": settings.incremental,
         "allow_drop": settings.allow_drop,
         "max_drop_share": str(settings.max_drop_share),

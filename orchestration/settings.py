@@ -41,6 +41,9 @@ TRUE_WORDS = ("1", "true", "yes", "y", "on")
 FALSE_WORDS = ("0", "false", "no", "n", "off")
 
 
+SOURCES = ("contract", "stripe", "periods")
+
+
 class SettingsError(ValueError):
     """A setting (flag or environment variable) that cannot be used; the message says what to do."""
 
@@ -57,6 +60,15 @@ def parse_as_of(text: str, source: str = "--as-of / SAAS_AS_OF") -> str:
         date.fromisoformat(value)
     except ValueError as error:
         raise SettingsError(f"{source} is not a calendar day: {text!r} ({error}).") from error
+    return value
+
+
+def parse_source(text: str, name: str = "--source / SAAS_SOURCE") -> str:
+    """What the landing folder holds (docs/adapters.md): contract (the raw contract), stripe (Fivetran's
+    Stripe tables) or periods (dbt Labs' mrr-playbook subscription_periods)."""
+    value = text.strip().lower()
+    if value not in SOURCES:
+        raise SettingsError(f"{name} must be one of {', '.join(SOURCES)}, got {text!r}.")
     return value
 
 
@@ -104,6 +116,8 @@ class WarehouseSettings:
     raw_dir: Path
     warehouse_path: Path
     as_of: str = ""
+    # What the landing folder holds: contract, stripe or periods (an adapter derives the contract's tables).
+    source: str = "contract"
     # Start from the published warehouse and recompute only what changed (D-25); False: a full build.
     incremental: bool = True
     # Publish even when the figures fell by more than max_drop_share, raw tables lost rows, the landing
@@ -126,6 +140,7 @@ class WarehouseSettings:
                 env, "SAAS_WAREHOUSE_PATH", DEFAULT_WAREHOUSE_PATH, "publish into the repository's folder"
             ),
             as_of=parse_as_of(env.get("SAAS_AS_OF", ""), "SAAS_AS_OF"),
+            source=parse_source(env.get("SAAS_SOURCE", "contract"), "SAAS_SOURCE"),
             incremental=parse_flag(env.get("SAAS_INCREMENTAL", "true"), "SAAS_INCREMENTAL"),
             allow_drop=parse_flag(env.get("SAAS_ALLOW_DROP", "false"), "SAAS_ALLOW_DROP"),
             max_drop_share=parse_share(
@@ -143,6 +158,7 @@ class WarehouseSettings:
             raw_dir=self.raw_dir.expanduser().resolve(),
             warehouse_path=self.warehouse_path.expanduser().resolve(),
             as_of=parse_as_of(self.as_of),
+            source=parse_source(self.source),
         )
 
     def resolved(self, today: date | None = None) -> WarehouseSettings:
@@ -186,6 +202,7 @@ class WarehouseSettings:
         return {
             "raw_dir": str(self.raw_dir),
             "as_of": self.as_of,
+            "source": self.source,
             "build_path": str(build_path),
             "code_fingerprint": code_fingerprint,
             "allow_as_of_beyond_data": self.force_as_of,

@@ -164,7 +164,7 @@ def test_the_reference_checks_pass_on_a_sample(golden_warehouse: Path, sampled: 
 
 
 def test_a_sampled_run_reports_what_it_compared(golden_warehouse: Path, sampled: None) -> None:
-    sample = checks.settings_sample(SETTINGS)
+    sample = checks.settings_sample(SETTINGS, golden_warehouse)
     assert sample.customer_ids == GOLDEN_SAMPLE
     metadata = checks.sample_metadata(golden_warehouse, SETTINGS)
     assert {key: metadata[key] for key in ("customers_compared", "customers_in_files", "sampled")} == {

@@ -34,8 +34,13 @@
 
 {#- A raw column typed by its declared type; expression defaults to the column itself. -#}
 {% macro parse_raw(table_name, column_name, expression=none) -%}
-    {%- set data_type = raw_column_type(table_name, column_name) -%}
-    {%- set expression = expression or column_name -%}
+    {{ parse_as(raw_column_type(table_name, column_name), expression or column_name) }}
+{%- endmacro %}
+
+
+{#- A text expression typed as one of the grammar's types (integer, decimal(p, s), timestamp, date,
+    boolean, currency, country, code); null when it does not parse. -#}
+{% macro parse_as(data_type, expression) -%}
     {%- if data_type == 'integer' or data_type.startswith('decimal') -%}
         {{ try_parse(expression, data_type) }}
     {%- elif data_type == 'timestamp' -%}

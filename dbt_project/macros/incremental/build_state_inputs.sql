@@ -13,6 +13,7 @@
 {% macro settings_fingerprint() -%}
     {%- set parts = [
         var('raw_dir') | string,
+        source_kind(),
         var('reporting_currency') | string,
         var('reactivation_counts_as_expansion') | string,
         var('earliest_valid_date') | string,

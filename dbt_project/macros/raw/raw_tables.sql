@@ -84,6 +84,10 @@
             'int_usage_charges_validated', 'int_one_time_charges_validated', 'int_usage_snapshots_validated',
         ],
         'rows_used_in': ['dim_customers', 'int_item_states'],
+        'adapters': [
+            'adapter_customers', 'adapter_products', 'adapter_plans', 'adapter_subscription_events',
+            'adapter_usage_charges', 'adapter_one_time_charges',
+        ],
     } -%}
     {%- for role in roles -%}
         {%- for model_name in models[role] -%}

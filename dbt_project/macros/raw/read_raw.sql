@@ -13,7 +13,41 @@
 -#}
 {% macro read_raw(table_name, only_files=none) -%}
     {%- set raw_source = source('billing', table_name) -%}
-    {{ return(adapter.dispatch('read_raw', 'saas_warehouse')(table_name, only_files)) }}
+    {%- if table_name in adapter_derived_tables() and only_files is none -%}
+        {#- ref() whatever the source, so that the project's graph is the same for every source -#}
+        {%- set derived = ref('adapter_' ~ table_name) -%}
+        {%- if source_kind() != 'contract' -%}
+            {{ return(derived_raw_table(table_name, derived)) }}
+        {%- endif -%}
+    {%- elif table_name in adapter_derived_tables() and source_kind() != 'contract' and execute -%}
+        {#- an adapter's build is always a full build (D-47): no new files to read -#}
+        {{ return(empty_declared_table(raw_table_definition(table_name))) }}
+    {%- endif -%}
+    {%- if not execute -%}
+        {{ return('(select 1 as placeholder)') }}
+    {%- endif -%}
+    {{ return(read_source_table(raw_table_definition(table_name), only_files)) }}
+{%- endmacro %}
+
+
+{#- A table of a dbt source (the raw contract's `billing`, or an adapter's `stripe` or `periods`) as a
+    relation with every declared column as text: files in the landing folder on DuckDB, the source's schema
+    elsewhere. only_files: read just these files (DuckDB; the new files of an incremental build). -#}
+{% macro read_source_table(definition, only_files=none) -%}
+    {{ return(adapter.dispatch('read_source_table', 'saas_warehouse')(definition, only_files)) }}
+{%- endmacro %}
+
+
+{#- An empty relation with the declared columns of a source table, as text. -#}
+{% macro empty_declared_table(definition) -%}
+    {{ return('(select ' ~ contract_columns_as_text(definition.columns.values() | list) ~ ' from (select 1 as no_rows) as no_rows where 1 = 0)') }}
+{%- endmacro %}
+
+
+{#- How messages name a table of a source: "Raw table 'customers'", "Stripe table 'price'", ... -#}
+{% macro source_table_label(definition) -%}
+    {%- set labels = {'billing': 'Raw table', 'stripe': 'Stripe table', 'periods': 'Periods table'} -%}
+    {{ return(labels.get(definition.source_name, definition.source_name) ~ " '" ~ definition.name ~ "'") }}
 {%- endmacro %}
 
 
@@ -23,7 +57,7 @@
 {%- endmacro %}
 
 
-{#- Other engines read the raw schema, not files (default__read_raw). -#}
+{#- Other engines read the source's schema, not files (default__read_source_table). -#}
 {% macro default__raw_file_paths(table_name) -%}
     {{ return([]) }}
 {%- endmacro %}
@@ -72,14 +106,15 @@
 {%- endmacro %}
 
 
-{#- The select list of a raw table: each contract column as text, null when not among `present`. -#}
+{#- The select list of a source table: each declared column as text, null when not among `present`,
+    named as the column's meta read_as when it has one (a legacy Stripe table read as its successor). -#}
 {% macro contract_columns_as_text(columns, present=[]) -%}
     {%- for column in columns %}
         {% if column.name in present -%}
         cast({{ adapter.quote(column.name) }} as {{ text_type() }})
         {%- else -%}
         cast(null as {{ text_type() }})
-        {%- endif %} as {{ column.name }}{{ "," if not loop.last }}
+        {%- endif %} as {{ column.meta.get('read_as', column.name) }}{{ "," if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
 
@@ -90,11 +125,9 @@
 
 
 {#- only_files: read just these files (the new files of an incremental build); none = all files. -#}
-{% macro duckdb__read_raw(table_name, only_files=none) -%}
-    {%- if not execute -%}
-        {{ return('(select 1 as placeholder)') }}
-    {%- endif -%}
-    {%- set definition = raw_table_definition(table_name) -%}
+{% macro duckdb__read_source_table(definition, only_files=none) -%}
+    {%- set table_name = definition.name -%}
+    {%- set label = source_table_label(definition) -%}
     {%- set columns = definition.columns.values() | list -%}
     {%- set raw_dir = (var('raw_dir') | string).rstrip('/') -%}
     {%- set files = saas_warehouse.raw_file_paths(table_name) if only_files is none else only_files -%}
@@ -102,12 +135,12 @@
     {%- if files | length == 0 -%}
         {%- if definition.meta.get('required', false) and only_files is none -%}
             {{ exceptions.raise_compiler_error(
-                "Raw table '" ~ table_name ~ "' is required but no file was found in the landing folder "
+                label ~ " is required but no file was found in the landing folder "
                 ~ raw_dir ~ " (expected " ~ table_name ~ ".csv, " ~ table_name ~ ".parquet or a folder "
                 ~ table_name ~ "/ of .csv or .parquet files). Set SAAS_RAW_DIR to your landing folder."
             ) }}
         {%- endif -%}
-        {{ return('(select ' ~ contract_columns_as_text(columns) ~ ' from (select 1 as no_rows) as no_rows where 1 = 0)') }}
+        {{ return(empty_declared_table(definition)) }}
     {%- endif -%}
 
     {%- set csv_files = [] -%}
@@ -116,7 +149,7 @@
     {%- endfor -%}
     {%- if csv_files | length > 0 and csv_files | length < files | length -%}
         {{ exceptions.raise_compiler_error(
-            "Raw table '" ~ table_name ~ "' mixes CSV and Parquet files in " ~ raw_dir ~ ": use one format per table."
+            label ~ " mixes CSV and Parquet files in " ~ raw_dir ~ ": use one format per table."
         ) }}
     {%- endif -%}
 
@@ -126,7 +159,7 @@
             describe select * from {{ saas_warehouse.raw_file_reader([file], csv_files | length > 0) }}
         {%- endset -%}
         {%- set file_columns = run_query(describe_sql).columns[0].values() | map('lower') | list -%}
-        {%- do require_contract_columns(table_name, columns, file_columns, "Raw file " ~ file) -%}
+        {%- do require_contract_columns(definition, columns, file_columns, "Raw file " ~ file) -%}
         {%- do present_by_file.update({file: file_columns}) -%}
     {%- endfor -%}
 
@@ -156,31 +189,27 @@
 
 
 {#- Engines that do not read files in place (PostgreSQL, Spark, and a warehouse loaded by Fivetran,
-    Airbyte or COPY) read the raw tables from the schema var raw_schema, with the same contract checks:
-    a missing required table or column fails with a message naming it, a missing optional table reads
-    as empty and a missing optional column as null. `saas-warehouse load-raw` fills the schema. -#}
-{% macro default__read_raw(table_name, only_files=none) -%}
-    {%- if not execute -%}
-        {{ return('(select 1 as placeholder)') }}
-    {%- endif -%}
-    {%- set definition = raw_table_definition(table_name) -%}
+    Airbyte or COPY) read the tables from the source's schema (the contract: var raw_schema; Stripe: var
+    stripe_schema, where the Fivetran connector writes), with the same checks: a missing required table or
+    column fails with a message naming it, a missing optional table reads as empty and a missing optional
+    column as null. `saas-warehouse load-raw` fills the raw schema. -#}
+{% macro default__read_source_table(definition, only_files=none) -%}
     {%- set columns = definition.columns.values() | list -%}
+    {%- set declared = source(definition.source_name, definition.name) -%}
     {%- set raw_relation = adapter.get_relation(
-        database=source('billing', table_name).database,
-        schema=source('billing', table_name).schema,
-        identifier=source('billing', table_name).identifier
+        database=declared.database, schema=declared.schema, identifier=declared.identifier
     ) -%}
     {%- if raw_relation is none or only_files is not none and only_files | length == 0 -%}
         {%- if raw_relation is none and definition.meta.get('required', false) -%}
             {{ exceptions.raise_compiler_error(
-                "Raw table '" ~ table_name ~ "' is required but " ~ source('billing', table_name)
+                source_table_label(definition) ~ " is required but " ~ declared
                 ~ " does not exist. Load the landing folder first: saas-warehouse load-raw --target " ~ target.type ~ "."
             ) }}
         {%- endif -%}
-        {{ return('(select ' ~ contract_columns_as_text(columns) ~ ' from (select 1 as no_rows) as no_rows where 1 = 0)') }}
+        {{ return(empty_declared_table(definition)) }}
     {%- endif -%}
     {%- set present = adapter.get_columns_in_relation(raw_relation) | map(attribute='name') | map('lower') | list -%}
-    {%- do require_contract_columns(table_name, columns, present, "Raw table " ~ raw_relation) -%}
+    {%- do require_contract_columns(definition, columns, present, "Raw table " ~ raw_relation) -%}
     {%- set reader_sql -%}
         (select {{ contract_columns_as_text(columns, present) }}
         from {{ raw_relation }})
@@ -217,14 +246,22 @@
 {%- endmacro %}
 
 
-{#- Fails the build, naming the file or table, when a column the contract requires is not present. -#}
-{% macro require_contract_columns(table_name, columns, present, described_as) -%}
+{#- Fails the build, naming the file or table, when a column the source requires is not present; also
+    when none of a table's meta one_of_columns is (Stripe's invoice_line_item: price_id or plan_id). -#}
+{% macro require_contract_columns(definition, columns, present, described_as) -%}
     {%- for column in columns -%}
         {%- if column.meta.get('required', false) and column.name not in present -%}
             {{ exceptions.raise_compiler_error(
                 described_as ~ " lacks the required column '" ~ column.name ~ "' of table '"
-                ~ table_name ~ "' (it has: " ~ present | join(', ') ~ ")."
+                ~ definition.name ~ "' (it has: " ~ present | join(', ') ~ ")."
             ) }}
         {%- endif -%}
     {%- endfor -%}
+    {%- set one_of = definition.meta.get('one_of_columns') or [] -%}
+    {%- if one_of and not (one_of | select('in', present) | list) -%}
+        {{ exceptions.raise_compiler_error(
+            described_as ~ " of table '" ~ definition.name ~ "' lacks a column " ~ one_of | join(' or ')
+            ~ " (it has: " ~ present | join(', ') ~ ")."
+        ) }}
+    {%- endif -%}
 {%- endmacro %}

@@ -54,6 +54,9 @@ reasons as (
             {%- if target.type != 'duckdb' %}
             when 1 = 1 then 'incremental builds list the landing folder with duckdb only'
             {%- endif %}
+            {%- if source_kind() != 'contract' %}
+            when 1 = 1 then 'the {{ source_kind() }} adapter derives every table anew (incremental builds read contract files)'
+            {%- endif %}
             {%- if flags.FULL_REFRESH %}
             when 1 = 1 then 'a full refresh was asked for (--full-refresh)'
             {%- endif %}

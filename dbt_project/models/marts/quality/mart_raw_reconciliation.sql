@@ -3,8 +3,10 @@
 -- straight from the files; rows_used from the model of meta rows_used_in (dim_customers for customers,
 -- the item states for events), else the accepted rows of the model of meta rows_rejected_in (the
 -- validated charges, plans, ...), else of staging; rows_rejected from rejected_rows. The data test
--- `reconciliation_balances` fails the build otherwise.
-{{- depend_on_raw_table_models(['staging', 'rows_rejected_in', 'rows_used_in']) }}
+-- `reconciliation_balances` fails the build otherwise. Under an adapter source (docs/adapters.md) rows_in
+-- counts the rows the adapter derived (adapter_<table>); adapter_reconciliation accounts for the source's
+-- own tables.
+{{- depend_on_raw_table_models(['staging', 'rows_rejected_in', 'rows_used_in', 'adapters']) }}
 {%- set rejected_rows = ref('rejected_rows') %}
 with counts as (
     select

@@ -2,7 +2,9 @@
 -- every raw table of _sources.yml, the rows its staging model rejects and those that the intermediate
 -- model of meta rows_rejected_in rejects later. Exact copies of a row are collapsed before (see
 -- source_row_count in staging), so a rejected row that was delivered twice appears once, with
--- raw_row_count 2.
+-- raw_row_count 2. Under an adapter source (docs/adapters.md) the raw tables are the ones the adapter
+-- derived, and the adapter's own rejections follow, named after their source table (stripe.<table>,
+-- periods.subscription_periods).
 {{- depend_on_raw_table_models(['staging', 'rows_rejected_in']) }}
 with rejected as (
     select
@@ -32,6 +34,15 @@ with rejected as (
     where rejection_reason is not null
     {%- endif %}
     {%- endfor %}
+    -- the rows of the selected adapter's source tables it rejected (docs/adapters.md; none for the contract)
+    union all
+    select
+        source_table,
+        row_key,
+        reason,
+        source_row_count as raw_row_count
+    from {{ ref('int_adapter__row_outcomes') }}
+    where outcome = 'rejected'
 ),
 
 final as (
