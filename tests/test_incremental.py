@@ -12,6 +12,7 @@ import pytest
 
 from company_generator.daily import land_next_day
 from orchestration.settings import DEFAULT_RAW_DIR
+from tests.conftest import GOLDEN_AS_OF, GOLDEN_RAW_DIR
 from tests.dbt_runner import dbt, query
 
 FIRST_AS_OF = "2026-10-31"
@@ -93,22 +94,27 @@ def test_daily_incremental_builds_equal_full_rebuilds(landing: Path, day_zero: P
         previous = incremental
 
 
-def test_a_changed_file_rebuilds_everything(landing: Path, day_zero: Path, tmp_path: Path) -> None:
+def test_a_changed_file_rebuilds_everything(golden_warehouse: Path, tmp_path: Path) -> None:
+    """On the golden scenario (the rule does not depend on the company's size)."""
     changed_copy = tmp_path / "raw"
-    shutil.copytree(landing, changed_copy)
-    later = tmp_path / "from-day0.duckdb"
+    shutil.copytree(GOLDEN_RAW_DIR, changed_copy)
+    later = tmp_path / "from-golden.duckdb"
     # the previous build read another folder: a different landing folder is a different warehouse
-    dbt("build", changed_copy, later, FIRST_AS_OF, start_from=day_zero)
+    dbt("build", changed_copy, later, GOLDEN_AS_OF, start_from=golden_warehouse)
     assert build_scope(later)[0] == "settings or code changed since the previous build"
 
     customers_file = changed_copy / "customers.csv"
-    customers_file.write_text(customers_file.read_text() + "C9999999,Late Corp,2026-10-30T00:00:00Z,DE,,12\n")
+    customers_file.write_text(customers_file.read_text() + "C9999999,Late Corp,2025-11-30T00:00:00Z,DE,,12\n")
     rebuilt = tmp_path / "rebuilt.duckdb"
-    dbt("build", changed_copy, rebuilt, FIRST_AS_OF, start_from=later)
+    dbt("build", changed_copy, rebuilt, GOLDEN_AS_OF, start_from=later)
     reason, _ = build_scope(rebuilt)
     assert reason is not None and reason.startswith("a file read by the previous build changed")
     assert reason.endswith("customers.csv")
 
     full = tmp_path / "full.duckdb"
-    dbt("build", changed_copy, full, FIRST_AS_OF)
+    dbt("build", changed_copy, full, GOLDEN_AS_OF)
     assert differing_tables(rebuilt, full) == []
+    assert (
+        query(full, "select count(*) from staging.stg_billing__customers").iloc[0, 0]
+        == query(golden_warehouse, "select count(*) from staging.stg_billing__customers").iloc[0, 0] + 1
+    )
