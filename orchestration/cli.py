@@ -5,7 +5,7 @@
     saas-warehouse convert --source stripe|periods [--raw-dir DIR] --out DIR
     saas-warehouse generate --customers N --out DIR [--seed S] [--format parquet|csv|stripe]
     saas-warehouse opportunities [--top N] [--warehouse FILE]
-    saas-warehouse load-raw --target postgres|spark [--raw-dir DIR]
+    saas-warehouse load-raw --target postgres|spark [--raw-dir DIR] [--source contract|stripe|periods]
     saas-warehouse --version
 
 Flags win over the environment (SAAS_RAW_DIR, SAAS_WAREHOUSE_PATH, SAAS_AS_OF, SAAS_ALLOW_DROP, ...).
@@ -162,6 +162,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     load_raw.add_argument("--target", choices=["postgres", "spark"], required=True, help="The dbt target.")
     load_raw.add_argument(
         "--raw-dir", type=Path, help="Landing folder (default: SAAS_RAW_DIR or the repo's seeds/)."
+    )
+    load_raw.add_argument(
+        "--source",
+        choices=SOURCES,
+        help="What the landing folder holds (default: SAAS_SOURCE or contract). stripe loads only the "
+        "contract tables the adapter does not derive (fx_rates, plan_limits, usage_snapshots): the Stripe "
+        "tables are read in place from the connector's schema (SAAS_STRIPE_SCHEMA).",
     )
     return parser.parse_args(argv)
 
@@ -333,23 +340,26 @@ def run_convert(args: argparse.Namespace) -> int:
 
 
 def run_load_raw(args: argparse.Namespace) -> int:
-    raw_dir = (args.raw_dir or WarehouseSettings.from_env().raw_dir).expanduser().resolve()
+    from_env = WarehouseSettings.from_env()
+    raw_dir = (args.raw_dir or from_env.raw_dir).expanduser().resolve()
+    source = args.source or from_env.source
     started = time.monotonic()
     if args.target == "postgres":
         from orchestration.engines.postgres import PostgresConnection, load_raw_into_postgres
 
         connection = PostgresConnection.from_env()
-        counts = load_raw_into_postgres(raw_dir, connection)
+        counts = load_raw_into_postgres(raw_dir, connection, source=source)
         where = f"{connection.user}@{connection.host}:{connection.port}/{connection.dbname}, schema raw"
     else:
         from orchestration.engines.spark import load_raw_into_spark, spark_dir
 
-        counts = load_raw_into_spark(raw_dir)
+        counts = load_raw_into_spark(raw_dir, source=source)
         where = f"Spark database raw ({spark_dir()})"
     for table, rows in counts.items():
         print(f"{table:>20}: {rows:,} rows")
     print(f"Loaded {raw_dir} into {where} in {time.monotonic() - started:.0f} s.")
-    print(f"Next: cd dbt_project && dbt build --target {args.target}")
+    source_vars = "" if source == "contract" else f" --vars '{{source: {source}}}'"
+    print(f"Next: cd dbt_project && dbt build --target {args.target}{source_vars}")
     return 0
 
 

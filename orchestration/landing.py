@@ -49,6 +49,9 @@ ADAPTER_DERIVED_TABLES = (
     "one_time_charges",
 )
 ADAPTER_CONTRACT_INPUTS = {"stripe": (), "periods": ("customers",)}
+# Adapters whose own tables PostgreSQL and Spark read in place from the connector's schema (var
+# stripe_schema), not from the raw schema; the periods table is read from the raw schema.
+ADAPTERS_READ_IN_PLACE = ("stripe",)
 RAW_EXTENSIONS = ("csv", "parquet")
 HASH_CHUNK_BYTES = 1024 * 1024
 # How the DuckDB build reads a CSV file (macro raw_file_reader; the raw loader uses this constant):
@@ -127,6 +130,18 @@ def source_tables(source: str = "contract") -> tuple[RawTable, ...]:
         if table.name not in ADAPTER_DERIVED_TABLES or table.name in inputs
     )
     return parse_contract(document, source) + contract
+
+
+def raw_schema_tables(source: str = "contract") -> tuple[RawTable, ...]:
+    """The tables an engine other than DuckDB reads from the raw schema for a source (what `saas-warehouse
+    load-raw --source` loads): every table of source_tables, except the tables of an adapter read in place
+    from its connector's own schema (Stripe: var stripe_schema, which Fivetran writes). For stripe these are
+    the contract tables it does not derive (fx_rates, plan_limits, usage_snapshots)."""
+    tables = source_tables(source)
+    if source not in ADAPTERS_READ_IN_PLACE:
+        return tables
+    contract_names = {table.name for table in raw_contract()}
+    return tuple(table for table in tables if table.name in contract_names)
 
 
 def raw_table(table: str) -> RawTable:

@@ -3,6 +3,7 @@ marts back as plain Python values so that every row can be compared with the Duc
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
@@ -24,6 +25,7 @@ from orchestration.comparisons import mart_table_names
 from orchestration.engines.postgres import PostgresConnection, load_raw_into_postgres
 from orchestration.engines.raw_loader import export_raw_tables
 from orchestration.engines.spark import spark_environment
+from orchestration.landing import raw_schema_tables, source_tables
 from orchestration.project import dbt_executable
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
 
@@ -154,9 +156,14 @@ def require_java() -> None:
 
 
 def dbt_build_on(
-    target_env: dict[str, str], raw_dir: Path, as_of: str, scratch: Path
+    target_env: dict[str, str],
+    raw_dir: Path,
+    as_of: str,
+    scratch: Path,
+    dbt_vars: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """`dbt build` (every model, data test and unit test) on another engine; fails the test on error."""
+    """`dbt build` (every model, data test and unit test) on another engine, with these --vars (none: the
+    project's defaults); fails the test on error."""
     env = {**os.environ, **target_env, "SAAS_RAW_DIR": str(raw_dir), "SAAS_AS_OF": as_of}
     completed = subprocess.run(
         [
@@ -171,6 +178,7 @@ def dbt_build_on(
             "--no-use-colors",
             "--target-path",
             str(scratch / "target"),
+            *(["--vars", json.dumps(dbt_vars)] if dbt_vars else []),
         ],
         cwd=DBT_PROJECT_DIR,
         capture_output=True,
@@ -227,19 +235,69 @@ def naive_utc(value: object) -> object:
 
 
 def build_on_postgres(
-    server: PostgresServer, raw_dir: Path, as_of: str, scratch: Path, schemas: tuple[str, ...] = ("marts",)
+    server: PostgresServer,
+    raw_dir: Path,
+    as_of: str,
+    scratch: Path,
+    schemas: tuple[str, ...] = ("marts",),
+    stripe_schema: str | None = None,
 ) -> EngineBuild:
-    """From an empty database: load raw, `dbt build`, read the tables of these schemas back."""
+    """From an empty database: load raw, `dbt build`, read the tables of these schemas back.
+    stripe_schema: raw_dir holds Fivetran's Stripe tables; they are loaded into this schema as the connector
+    would (load_connector_schema), the contract tables the adapter does not derive (fx_rates) into raw
+    (load-raw --source stripe), and dbt builds with --vars source: stripe and stripe_schema."""
     server.admin_sql(
         f"drop owned by {BUILDER_ROLE} cascade",
         f"grant connect on database {DATABASE} to {BUILDER_ROLE}, {BI_ROLE}",
         database=DATABASE,
     )
-    load_raw_into_postgres(raw_dir, server.connection())
+    source = "contract" if stripe_schema is None else "stripe"
+    if stripe_schema is not None:
+        load_connector_schema(server, raw_dir, source_table_names(source), stripe_schema)
+    load_raw_into_postgres(raw_dir, server.connection(), source=source)
+    dbt_vars = None if stripe_schema is None else {"source": source, "stripe_schema": stripe_schema}
     started = time.monotonic()
-    dbt_build_on(server.env(), raw_dir, as_of, scratch)
+    dbt_build_on(server.env(), raw_dir, as_of, scratch, dbt_vars)
     seconds = time.monotonic() - started
     return EngineBuild("postgres", seconds, read_postgres_tables(server.connection(), schemas))
+
+
+def source_table_names(source: str) -> list[str]:
+    """The tables of an adapter's own source (not the contract tables it reads in the raw schema)."""
+    raw_names = {table.name for table in raw_schema_tables(source)}
+    return [table.name for table in source_tables(source) if table.name not in raw_names]
+
+
+def load_connector_schema(
+    server: PostgresServer, folder: Path, tables: list[str], schema: str
+) -> dict[str, int]:
+    """As a connector such as Fivetran would: schema `schema` (replaced) owned by the administrator, one
+    table per `<table>.csv` of these tables in the folder, with the file's own columns (an absent optional
+    column is absent, not null), every value as text (a hand-made fixture holds values a typed column would
+    refuse); the builder may read it (USAGE and SELECT, as the README tells the administrator to grant).
+    Returns rows per table."""
+    import psycopg2
+
+    loaded: dict[str, int] = {}
+    connection = psycopg2.connect(host="127.0.0.1", port=server.port, user="postgres", dbname=DATABASE)
+    with connection, connection.cursor() as cursor:
+        cursor.execute(f"drop schema if exists {schema} cascade")
+        cursor.execute(f"create schema {schema}")
+        for table in tables:
+            path = folder / f"{table}.csv"
+            if not path.exists():
+                continue
+            with path.open(encoding="utf-8", newline="") as rows:
+                header = next(csv.reader(rows))
+                columns = ", ".join(f'"{name}" text' for name in header)
+                cursor.execute(f"create table {schema}.{table} ({columns})")
+                rows.seek(0)
+                cursor.copy_expert(f"copy {schema}.{table} from stdin with (format csv, header true)", rows)
+            loaded[table] = cursor.rowcount
+        cursor.execute(f"grant usage on schema {schema} to {BUILDER_ROLE}")
+        cursor.execute(f"grant select on all tables in schema {schema} to {BUILDER_ROLE}")
+    connection.close()
+    return loaded
 
 
 def spark_env(spark_dir: Path) -> dict[str, str]:
@@ -357,6 +415,14 @@ def comparable_rows(columns: list[str], rows: list[tuple]) -> tuple[list[str], l
     names = [columns[index] for index in keep]
     values = [tuple(normalised(row[index]) for index in keep) for row in rows]
     return names, sorted(values, key=lambda row: tuple((item is None, str(item)) for item in row))
+
+
+def assert_same_marts(reference: Path, build: EngineBuild) -> None:
+    """Every mart of another engine's build equals the DuckDB build's (reference), row for row."""
+    expected = read_duckdb_marts(reference)
+    assert len(expected) >= 14, f"the DuckDB build has only {sorted(expected)}"
+    problems = mart_differences(expected, build.marts())
+    assert not problems, f"{build.engine} differs from DuckDB:\n" + "\n".join(problems)
 
 
 def mart_differences(reference: Tables, other: Tables) -> list[str]:

@@ -165,14 +165,20 @@ def build_with_source(raw_dir: Path, build_path: Path, as_of: str, source: str) 
         dbt("build", raw_dir, build_path, as_of)
 
 
-@pytest.fixture(scope="module")
-def stripe_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def stripe_rules_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture built on DuckDB with --source stripe, once per test run (tests/test_adapters_engines.py
+    compares the PostgreSQL build with it)."""
     folder = shared_folder(
         tmp_path_factory,
         "stripe-rules",
         lambda folder: build_with_source(STRIPE_RULES_DIR, folder / "rules.duckdb", RULES_AS_OF, "stripe"),
     )
     return folder / "rules.duckdb"
+
+
+@pytest.fixture(scope="module")
+def stripe_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return stripe_rules_build(tmp_path_factory)
 
 
 def test_mrr_of_every_rule_by_hand(stripe_rules: Path) -> None:

@@ -28,12 +28,12 @@ from tests.engines import (
     BI_ROLE,
     EngineBuild,
     PostgresServer,
+    assert_same_marts,
     build_on_postgres,
     build_on_spark,
     comparable_rows,
     mart_differences,
     postgres_binaries,
-    read_duckdb_marts,
     require_java,
 )
 
@@ -55,13 +55,6 @@ def sample_on_spark(tmp_path_factory: pytest.TempPathFactory) -> EngineBuild:
     build = build_on_spark(scratch / "warehouse", DEFAULT_RAW_DIR, SAMPLE_AS_OF, scratch)
     print(f"\nSpark: dbt build of the sample company in {build.seconds:.1f} s")
     return build
-
-
-def assert_same_marts(reference: Path, build: EngineBuild) -> None:
-    expected = read_duckdb_marts(reference)
-    assert len(expected) >= 14, f"the DuckDB build has only {sorted(expected)}"
-    problems = mart_differences(expected, build.marts())
-    assert not problems, f"{build.engine} differs from DuckDB:\n" + "\n".join(problems)
 
 
 @pytest.mark.engines

@@ -43,13 +43,15 @@ class PostgresConnection:
 
 
 def load_raw_into_postgres(
-    raw_dir: Path, connection: PostgresConnection, schema: str = RAW_SCHEMA
+    raw_dir: Path, connection: PostgresConnection, schema: str = RAW_SCHEMA, source: str = "contract"
 ) -> dict[str, int]:
     """Replace the raw schema's tables with the landing folder's contents, in one transaction (readers see
-    the old tables or the new ones, never a half-load). Every column is text. Returns rows per table."""
+    the old tables or the new ones, never a half-load). Every column is text. Returns rows per table.
+    source stripe: only the contract tables the adapter does not derive (fx_rates, plan_limits,
+    usage_snapshots); the Stripe tables are read in place from the schema the connector writes."""
     loaded: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="saas-raw-") as scratch:
-        exported = export_raw_tables(raw_dir, Path(scratch), "csv")
+        exported = export_raw_tables(raw_dir, Path(scratch), "csv", source)
         with connection.connect() as database, database.cursor() as cursor:
             cursor.execute(f"create schema if not exists {schema}")
             for table, (path, _rows) in exported.items():

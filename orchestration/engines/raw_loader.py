@@ -23,7 +23,7 @@ from orchestration.landing import (
     expected_files,
     files_reader_sql,
     is_csv,
-    raw_contract,
+    raw_schema_tables,
     table_files,
 )
 
@@ -67,13 +67,16 @@ def raw_table_as_text(connection: duckdb.DuckDBPyConnection, raw_dir: Path, tabl
     return f"select {selected} from {files_reader_sql(files)}"
 
 
-def export_raw_tables(raw_dir: Path, target_dir: Path, file_format: str) -> dict[RawTable, tuple[Path, int]]:
-    """Every raw table checked and written as text to target_dir, with its row count: `csv` (headerless;
-    null = an empty field, empty text = "", as PostgreSQL's COPY reads it) or `parquet`
+def export_raw_tables(
+    raw_dir: Path, target_dir: Path, file_format: str, source: str = "contract"
+) -> dict[RawTable, tuple[Path, int]]:
+    """Every raw table of the source (raw_schema_tables: the contract's; for stripe, the contract tables the
+    adapter does not derive) checked and written as text to target_dir, with its row count: `csv`
+    (headerless; null = an empty field, empty text = "", as PostgreSQL's COPY reads it) or `parquet`
     (target_dir/<table>/part-0.parquet)."""
     written: dict[RawTable, tuple[Path, int]] = {}
     with duckdb.connect() as connection:
-        for table in raw_contract():
+        for table in raw_schema_tables(source):
             query = raw_table_as_text(connection, raw_dir, table)
             if file_format == "csv":
                 path = target_dir / f"{table.name}.csv"

@@ -58,11 +58,14 @@ def run_spark_operation(
     return completed.stdout
 
 
-def load_raw_into_spark(raw_dir: Path, environ: Mapping[str, str] | None = None) -> dict[str, int]:
-    """Write every raw table as text Parquet under SAAS_SPARK_DIR/raw_files and (re)register it as
-    raw.<table> (macro register_raw_tables). Returns rows per table."""
+def load_raw_into_spark(
+    raw_dir: Path, environ: Mapping[str, str] | None = None, source: str = "contract"
+) -> dict[str, int]:
+    """Write every raw table of the source (export_raw_tables) as text Parquet under
+    SAAS_SPARK_DIR/raw_files and (re)register it as raw.<table> (macro register_raw_tables). Returns rows
+    per table."""
     env = spark_environment(environ)
-    exported = export_raw_tables(raw_dir, spark_dir(env) / "raw_files", "parquet")
+    exported = export_raw_tables(raw_dir, spark_dir(env) / "raw_files", "parquet", source)
     run_spark_operation(
         "register_raw_tables",
         {"locations": {table.name: str(path.parent) for table, (path, _rows) in exported.items()}},

@@ -252,40 +252,6 @@ select * from final
 {%- endmacro %}
 
 
-{#- The text of one key of a JSON object held as text (Stripe's metadata); null when the text is not a
-    JSON object or lacks the key (an unparsable metadata is no error, docs/adapters.md §2.2 rule 7). -#}
-{% macro json_text(expression, key) -%}
-    {{ return(adapter.dispatch('json_text', 'saas_warehouse')(expression, key)) }}
-{%- endmacro %}
-{% macro duckdb__json_text(expression, key) -%}
-    case
-        when json_type(try_cast({{ expression }} as json)) = 'OBJECT'
-            then nullif(trim(json_extract_string(try_cast({{ expression }} as json), '$.{{ key }}')), '')
-    end
-{%- endmacro %}
-{#- PostgreSQL 15 has no safe JSON test (IS JSON is 16+): text that looks like one object is read; a
-    malformed one then fails the build instead of reading as no keys. -#}
-{% macro default__json_text(expression, key) -%}
-    case
-        when {{ expression }} ~ '^[[:space:]]*[{].*[}][[:space:]]*$'
-            then nullif(trim(cast({{ expression }} as jsonb) ->> '{{ key }}'), '')
-    end
-{%- endmacro %}
-
-
-{#- A UTC timestamp as the contract's text: ISO 8601 with microseconds and Z; compact: YYYYMMDDTHHMMSSZ
-    (event ids, docs/adapters.md §2.5 step 8). -#}
-{% macro timestamp_text(expression, compact=false) -%}
-    {{ return(adapter.dispatch('timestamp_text', 'saas_warehouse')(expression, compact)) }}
-{%- endmacro %}
-{% macro duckdb__timestamp_text(expression, compact=false) -%}
-    strftime({{ expression }}, '{{ "%Y%m%dT%H%M%SZ" if compact else "%Y-%m-%dT%H:%M:%S.%fZ" }}')
-{%- endmacro %}
-{% macro default__timestamp_text(expression, compact=false) -%}
-    to_char({{ expression }}, '{{ "YYYYMMDD\"T\"HH24MISS\"Z\"" if compact else "YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"" }}')
-{%- endmacro %}
-
-
 {#- A decimal as plain text without trailing zeros ('49.90' -> '49.9', '100.00' -> '100'). -#}
 {% macro plain_decimal_text(expression) -%}
     case
@@ -293,19 +259,6 @@ select * from final
             then rtrim(rtrim(cast({{ expression }} as {{ text_type() }}), '0'), '.')
         else cast({{ expression }} as {{ text_type() }})
     end
-{%- endmacro %}
-
-
-{#- A timestamp plus a number of calendar months, same day and time (the month's last day when that day
-    does not exist). -#}
-{% macro add_months_to_timestamp(expression, months) -%}
-    {{ return(adapter.dispatch('add_months_to_timestamp', 'saas_warehouse')(expression, months)) }}
-{%- endmacro %}
-{% macro duckdb__add_months_to_timestamp(expression, months) -%}
-    ({{ expression }} + to_months(cast({{ months }} as integer)))
-{%- endmacro %}
-{% macro default__add_months_to_timestamp(expression, months) -%}
-    ({{ expression }} + ({{ months }}) * interval '1 month')
 {%- endmacro %}
 
 

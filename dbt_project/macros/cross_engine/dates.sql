@@ -162,3 +162,19 @@
 {% macro spark__current_timestamp_utc() -%}
     cast(current_timestamp() as timestamp)
 {%- endmacro %}
+
+
+{#- A timestamp plus a number of calendar months, same day and time (the month's last day when that day
+    does not exist). -#}
+{% macro add_months_to_timestamp(expression, months) -%}
+    {{ return(adapter.dispatch('add_months_to_timestamp', 'saas_warehouse')(expression, months)) }}
+{%- endmacro %}
+{% macro duckdb__add_months_to_timestamp(expression, months) -%}
+    ({{ expression }} + to_months(cast({{ months }} as integer)))
+{%- endmacro %}
+{% macro default__add_months_to_timestamp(expression, months) -%}
+    ({{ expression }} + ({{ months }}) * interval '1 month')
+{%- endmacro %}
+{% macro spark__add_months_to_timestamp(expression, months) -%}
+    ({{ expression }} + make_interval(0, cast({{ months }} as int)))
+{%- endmacro %}
