@@ -5,6 +5,8 @@
     saas-warehouse convert --source stripe|periods [--raw-dir DIR] --out DIR
     saas-warehouse generate --customers N --out DIR [--seed S] [--format parquet|csv|stripe]
     saas-warehouse opportunities [--top N] [--warehouse FILE]
+    saas-warehouse report [--warehouse FILE] [--out FILE]
+    saas-warehouse ui [--host HOST] [--port PORT]
     saas-warehouse load-raw --target postgres|spark [--raw-dir DIR] [--source contract|stripe|periods]
     saas-warehouse --version
 
@@ -154,6 +156,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     ui.add_argument("--host", default="127.0.0.1", help="Interface to serve on (default 127.0.0.1).")
     ui.add_argument("--port", type=positive_int, default=3000, help="Port (default 3000).")
+
+    report = commands.add_parser(
+        "report",
+        help="Write the HTML report (charts, the last complete month's figures) of the published warehouse "
+        "(read-only; works offline). Each published build also writes it beside the Parquet export.",
+    )
+    report.add_argument(
+        "--warehouse", type=Path, help="Published DuckDB file (default: SAAS_WAREHOUSE_PATH)."
+    )
+    report.add_argument(
+        "--out", type=Path, help="The HTML file to write (default: report.html beside the warehouse file)."
+    )
 
     load_raw = commands.add_parser(
         "load-raw",
@@ -376,9 +390,26 @@ def run_opportunities(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_report(args: argparse.Namespace) -> int:
+    from orchestration.report import ReportError, write_report
+
+    settings = WarehouseSettings.from_env()
+    warehouse_path = args.warehouse or settings.warehouse_path
+    output = args.out or (warehouse_path.parent / settings.report_path.name)
+    try:
+        written = write_report(warehouse_path, output)
+    except ReportError as error:
+        print(f"saas-warehouse: {error}", file=sys.stderr)
+        return 1
+    print(f"Wrote {written} ({written.stat().st_size / 1e6:.1f} MB; opens offline in any browser).")
+    return 0
+
+
 def dispatch(args: argparse.Namespace) -> int:
     if args.command == "opportunities":
         return run_opportunities(args)
+    if args.command == "report":
+        return run_report(args)
     if args.command == "build":
         return run_build(settings_from(args), debug=args.debug)
     if args.command == "load-raw":

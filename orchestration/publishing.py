@@ -304,6 +304,24 @@ def remove_stale_build_files(settings: WarehouseSettings, keep: Path | None = No
     return removed
 
 
+def staged_report(build_path: Path, settings: WarehouseSettings, run_id: str) -> Path:
+    """The build's HTML report under a temporary name beside the published one (renamed over it right after
+    the switch, as the Parquet link). A report that cannot be made stops the publish: the report and the
+    file it describes are always of the same build."""
+    from orchestration.report import ReportError, stage_report
+
+    try:
+        return stage_report(build_path, settings.report_path, run_id)
+    except ReportError as error:
+        raise PublishRefused(f"Not published: the report cannot be made ({error}).") from error
+
+
+def remove_stale_reports(settings: WarehouseSettings) -> None:
+    """Temporary reports of failed or killed publishes."""
+    for path in settings.report_path.parent.glob(f".{settings.report_path.name}.tmp-*"):
+        path.unlink(missing_ok=True)
+
+
 def publish(build_path: Path, settings: WarehouseSettings, run_id: str) -> tuple[int, list[str]]:
     """Guard, export, switch. Returns the number of marts exported and the guard problems that
     --allow-drop let through. Raises PublishRefused, leaving the published warehouse as it was."""
@@ -318,6 +336,7 @@ def publish(build_path: Path, settings: WarehouseSettings, run_id: str) -> tuple
         raise PublishRefused(f"Not published: the build file {build_path} has an unwritten log beside it.")
     generation = settings.parquet_dir.with_name(f".{settings.parquet_dir.name}-{run_id}")
     exported = export_marts(build_path, generation)
+    report = staged_report(build_path, settings, run_id)
     stale_log = Path(f"{settings.warehouse_path}.wal")
     if (
         stale_log.exists()
@@ -325,6 +344,8 @@ def publish(build_path: Path, settings: WarehouseSettings, run_id: str) -> tuple
         os.replace(stale_log, stale_log.with_name(f"{stale_log.name}.stale-{run_id}"))
     os.replace(build_path, settings.warehouse_path)
     switch_link(settings.parquet_dir, generation)
+    os.replace(report, settings.report_path)
     remove_old_parquet_generations(settings.parquet_dir, generation)
+    remove_stale_reports(settings)
     remove_stale_build_files(settings)
     return exported, allowed_problems

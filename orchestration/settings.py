@@ -189,6 +189,11 @@ class WarehouseSettings:
         return self.warehouse_path.parent / "parquet"
 
     @property
+    def report_path(self) -> Path:
+        """The HTML report of the published warehouse, beside the Parquet export (each publish writes it)."""
+        return self.warehouse_path.parent / "report.html"
+
+    @property
     def dbt_target_path(self) -> Path:
         """dbt's artifacts of this warehouse's builds: one folder, reused by every build (a folder per
         run, dagster-dbt's default, grew by 10-15 MB a day)."""

@@ -27,7 +27,7 @@ def test_build_succeeds_and_publishes_one_file(sample_published: Path) -> None:
     warehouse_path = sample_published
     assert warehouse_path.exists()
     visible = sorted(path.name for path in warehouse_path.parent.iterdir() if not path.name.startswith("."))
-    assert visible == ["parquet", "saas.duckdb"]
+    assert visible == ["parquet", "report.html", "saas.duckdb"]
     assert not list(warehouse_path.parent.glob(".saas.build-*"))  # no build file left
     assert (warehouse_path.parent / "parquet").resolve().is_dir()
 

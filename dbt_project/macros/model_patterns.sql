@@ -63,3 +63,21 @@
     where value_position * 2 in (value_count, value_count + 1, value_count + 2)
     group by {{ group_columns | join(', ') }}
 {%- endmacro %}
+
+
+{#- The level ranges of change points: each change's level holds from its month until the next change of
+    the same key (valid_until_month, exclusive; null for the last). `changes` has a column month. -#}
+{% macro next_change_month(changes, key_columns) -%}
+    lead({{ changes }}.month) over (
+        partition by {{ changes }}.{{ key_columns | join(', ' ~ changes ~ '.') }}
+        order by {{ changes }}.month
+    )
+{%- endmacro %}
+
+
+{#- The join condition of level ranges (valid_from_month, valid_until_month) onto the months they hold in:
+    one row per month from the range's first month until the next change. -#}
+{% macro level_holds_in_month(ranges, month) -%}
+    {{ ranges }}.valid_from_month <= {{ month }}
+    and ({{ ranges }}.valid_until_month > {{ month }} or {{ ranges }}.valid_until_month is null)
+{%- endmacro %}

@@ -21,10 +21,7 @@ level_ranges as (
     select
         customer_changes.customer_id,
         customer_changes.month as valid_from_month,
-        lead(customer_changes.month) over (
-            partition by customer_changes.customer_id
-            order by customer_changes.month
-        ) as valid_until_month,
+        {{ next_change_month('customer_changes', ['customer_id']) }} as valid_until_month,
         customer_changes.mrr_end as mrr
     from customer_changes
     inner join lifecycles
@@ -42,8 +39,7 @@ final as (
         {{ is_complete_month('months.month') }} as is_complete
     from level_ranges
     inner join months
-        on level_ranges.valid_from_month <= months.month
-        and (level_ranges.valid_until_month > months.month or level_ranges.valid_until_month is null)
+        on {{ level_holds_in_month('level_ranges', 'months.month') }}
 )
 
 select * from final

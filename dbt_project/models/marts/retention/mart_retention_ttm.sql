@@ -32,6 +32,7 @@ final as (
         cast(coalesce(cohort_totals.customers_start, 0) as bigint) as cohort_customers,
         cast(coalesce(cohort_totals.mrr_start, 0) as {{ money_type() }}) as cohort_mrr_start,
         cast(coalesce(cohort_totals.mrr_end, 0) as {{ money_type() }}) as cohort_mrr_now,
+        cast(coalesce(cohort_totals.mrr_retained, 0) as {{ money_type() }}) as cohort_mrr_retained,
         {{ is_complete_month('ttm_months.month') }} as is_complete
     from ttm_months
     left join cohort_totals
