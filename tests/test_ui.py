@@ -3,7 +3,9 @@ SAAS_WATCH_LANDING=true), its run history lives in DAGSTER_HOME, and SIGTERM sto
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import socket
 import sqlite3
@@ -117,6 +119,11 @@ def test_the_ui_starts_no_run_and_stops_cleanly_on_sigterm(tmp_path: Path) -> No
     finally:
         if ui.poll() is None:
             ui.kill()
+        # a failed assertion must not leave dagster dev's services running (they are in their own group)
+        leftovers = processes_using(str(home))
+        for line in leftovers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(line.split()[0]), signal.SIGKILL)
     assert ui.returncode == 0, output[-3000:]
     assert "Shutting down Dagster services" in output
-    assert processes_using(str(home)) == []
+    assert leftovers == []
