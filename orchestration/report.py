@@ -35,9 +35,10 @@ class ReportError(RuntimeError):
 # --- reading the warehouse ----------------------------------------------------------------------------------
 
 
-def last_complete_month(connection: duckdb.DuckDBPyConnection) -> date:
+def last_complete_month(connection: duckdb.DuckDBPyConnection) -> date | None:
     """The report's one definition of the last complete month: the greatest month of mart_mrr_bridge with
-    is_complete (the month in progress, and a month whose usage is not billed yet, are not complete)."""
+    is_complete (the month in progress, and a month whose usage is not billed yet, are not complete); None
+    while no month is complete (a company's first month)."""
     from orchestration.publishing import LAST_COMPLETE_MONTH_SQL
 
     try:
@@ -47,8 +48,6 @@ def last_complete_month(connection: duckdb.DuckDBPyConnection) -> date:
             "marts.mart_mrr_bridge has no is_complete column (built by an older version): run "
             "`saas-warehouse build`"
         ) from error
-    if month is None:
-        raise ReportError("the warehouse has no complete month yet: nothing to report")
     return month
 
 
@@ -472,10 +471,13 @@ def render_report(warehouse_path: Path) -> str:
         # a missing table is an error, never a Python variable of the same name (DuckDB's replacement scans)
         connection.execute("set python_enable_replacements = false")
         month = last_complete_month(connection)
+        info = build_info(connection)
+        if month is None:
+            # a company's first month: publishing must not fail for it, and the page says why it is empty
+            return no_complete_month_page(info)
         figures = month_figures(connection, month)
         charts = [chart_html(key, title, make(connection, month)) for key, title, make in CHARTS]
         opportunities = opportunities_table(connection)
-        info = build_info(connection)
     as_of = f" · as of {info['as_of']}" if info.get("as_of") else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>SaaS revenue report {iso_month(month)}</title>
@@ -488,6 +490,18 @@ dotted)</div>
 <div class="kpis">{"".join(figure_html(item) for item in figures)}</div>
 <div class="charts">{"".join(charts)}</div>
 <section class="opportunities"><h2>Top 20 expansion opportunities</h2>{opportunities}</section>
+</body></html>
+"""
+
+
+def no_complete_month_page(info: dict) -> str:
+    as_of = f" (as of {info['as_of']})" if info.get("as_of") else ""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>SaaS revenue report</title><style>{STYLE}</style></head>
+<body data-last-complete-month="">
+<h1>SaaS revenue report</h1>
+<p class="note">No month is complete yet{html.escape(as_of)}: the month in progress is not reported as a
+close. The report fills in once the first month is over and its usage is billed (DECISIONS.md D-44).</p>
 </body></html>
 """
 

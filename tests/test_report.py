@@ -12,9 +12,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from orchestration.cli import main
+from orchestration.report import render_report
 from tests.dbt_runner import query
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -264,3 +266,17 @@ def test_report_of_a_missing_warehouse_says_build_first(
 ) -> None:
     assert main(["report", "--warehouse", str(tmp_path / "none.duckdb")]) == 1
     assert "saas-warehouse build" in capsys.readouterr().err
+
+
+def test_a_warehouse_without_a_complete_month_gets_a_report_that_says_so(tmp_path: Path) -> None:
+    """A company's first month: the report (hence the publish) does not fail; the page says why it is
+    empty."""
+    warehouse = tmp_path / "first-month.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("create schema marts")
+        connection.execute(
+            "create table marts.mart_mrr_bridge as "
+            "select date '2026-11-01' as month, 'all' as size_segment, 10.0 as mrr_end, false as is_complete"
+        )
+    page = render_report(warehouse)
+    assert "No month is complete yet" in page and 'data-last-complete-month=""' in page
