@@ -65,7 +65,9 @@ class ExplainOnlySqlClient:
         return DuckDbSqlPlanRenderer()
 
     def query(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("queries run in DuckDB directly (MetricFlowSession.query)")
+        # by design this client only plans and renders (engine.explain); MetricFlowSession.query runs the SQL
+        # in DuckDB itself, so that money comes back as exact decimals
+        raise RuntimeError("ExplainOnlySqlClient runs no SQL: use MetricFlowSession.query")
 
     execute = dry_run = query
 
